@@ -1,0 +1,45 @@
+import Foundation
+import LoadTestKit
+
+/// What `./lab load` and `loadtest run` do around the generator: a live progress line, the report, the
+/// verdict, the `--json` file, and the exit code (0 all targets met, 1 a target missed).
+public enum LoadTestRunner {
+    public static func run(_ plan: LoadPlan, targets: LoadTargets, jsonPath: String?) async throws -> Int32 {
+        print("Sending load: \(plan.users) users for \(Int(plan.durationSeconds)) s to \(plan.url) (timeout \(plan.timeoutSeconds) s per request)")
+        let result = try await LoadGenerator.run(plan) { progress in
+            print(LoadReport.progressLine(progress, durationSeconds: plan.durationSeconds))
+        }
+        print("")
+        print(LoadReport.render(result, targets: targets))
+        if let jsonPath {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(result).write(to: URL(fileURLWithPath: jsonPath))
+            print("\nSaved to \(jsonPath). Compare two runs with: ./lab compare BEFORE.json AFTER.json")
+        }
+        let passed = targets.evaluate(result.totals).allSatisfy(\.passed)
+        return passed ? 0 : 1
+    }
+
+    /// Reads two `--json` files and prints them side by side.
+    public static func compare(beforePath: String, afterPath: String) throws -> String {
+        func load(_ path: String) throws -> LoadResult {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw LabError("cannot read \(path): save a run first with ./lab load NN --json \(path)")
+            }
+            do {
+                return try JSONDecoder().decode(LoadResult.self, from: data)
+            } catch {
+                throw LabError("\(path) is not a load-test result saved with --json (\(error))")
+            }
+        }
+        let before = try load(beforePath)
+        let after = try load(afterPath)
+        return LoadComparison.render(
+            before: before,
+            after: after,
+            beforeName: URL(fileURLWithPath: beforePath).deletingPathExtension().lastPathComponent.replacingOccurrences(of: ".loadtest", with: ""),
+            afterName: URL(fileURLWithPath: afterPath).deletingPathExtension().lastPathComponent.replacingOccurrences(of: ".loadtest", with: "")
+        )
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+
+/// The native runner's private PostgreSQL: its own data folder inside `.lab/`, its own port (54329), loopback
+/// only, password authentication. It never touches a system PostgreSQL the learner may already run.
+///
+/// When the lab runs as root (CI, containers), PostgreSQL refuses to run as root, so the server runs as the
+/// `postgres` system user (created by Debian's package) through `runuser`.
+public struct PostgresCluster: Sendable {
+    public static let port = 54329
+    /// The superuser that owns the cluster; only the tooling uses it.
+    public static let adminUser = "lab_admin"
+    /// The role scenario servers and `./lab psql` use: not a superuser, like an application in production.
+    public static let appUser = "lab"
+    public static let password = "lab"
+
+    public let paths: LabPaths
+    public let binDir: URL
+
+    /// Finds the PostgreSQL server programs (version 15 or newer).
+    /// - Throws: ``LabError`` with the command that installs them, after trying to install them when it can.
+    public init(paths: LabPaths, install: Bool = true) throws {
+        self.paths = paths
+        if let found = Self.findBinDir() {
+            self.binDir = found
+            return
+        }
+        guard install else { throw Self.notInstalledError() }
+        let apt = ["apt-get", "install", "-y", "--no-install-recommends", "postgresql", "postgresql-contrib"]
+        if Shell.isRoot, Shell.which("apt-get") != nil {
+            print("PostgreSQL server programs not found: installing them with apt-get (one time)...")
+            _ = try? Shell.run(["apt-get", "update"])
+            guard try Shell.run(apt) == 0 else { throw Self.notInstalledError() }
+        } else if Shell.which("sudo") != nil, Shell.which("apt-get") != nil, (try? Shell.capture(["sudo", "-n", "true"]).status) == 0 {
+            print("PostgreSQL server programs not found: installing them with sudo apt-get (one time)...")
+            _ = try? Shell.run(["sudo", "-n", "apt-get", "update"])
+            guard try Shell.run(["sudo", "-n"] + apt) == 0 else { throw Self.notInstalledError() }
+        } else {
+            throw Self.notInstalledError()
+        }
+        guard let found = Self.findBinDir() else { throw Self.notInstalledError() }
+        self.binDir = found
+    }
+
+    static func notInstalledError() -> LabError {
+        LabError(
+            """
+            PostgreSQL 15 or newer is not installed (no initdb/pg_ctl found).
+            Install it, then run the same command again:
+                sudo apt-get install -y postgresql postgresql-contrib
+            """
+        )
+    }
+
+    /// Debian keeps server programs in /usr/lib/postgresql/<version>/bin, off PATH; prefer the newest ≥ 15.
+    static func findBinDir() -> URL? {
+        let base = "/usr/lib/postgresql"
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []).compactMap(Int.init).filter { $0 >= 15 }.sorted()
+        for version in versions.reversed() {
+            let bin = URL(fileURLWithPath: "\(base)/\(version)/bin")
+            if FileManager.default.isExecutableFile(atPath: bin.appendingPathComponent("pg_ctl").path) { return bin }
+        }
+        if let pgCtl = Shell.which("pg_ctl") {
+            return URL(fileURLWithPath: pgCtl).resolvingSymlinksInPath().deletingLastPathComponent()
+        }
+        return nil
+    }
+
+    func program(_ name: String) -> String { self.binDir.appendingPathComponent(name).path }
+
+    /// The OS user PostgreSQL runs as: the current user, or `postgres` when we are root.
+    var runAsUser: String? { Shell.isRoot ? "postgres" : nil }
+
+    /// `arguments` prefixed so they run as ``runAsUser``.
+    func asServerUser(_ arguments: [String]) -> [String] {
+        guard let user = self.runAsUser else { return arguments }
+        return ["runuser", "-u", user, "--"] + arguments
+    }
+
+    public enum Status: Equatable, Sendable {
+        case notInitialized
+        case stopped
+        case running(pid: Int)
+    }
+
+    public func status() -> Status {
+        guard FileManager.default.fileExists(atPath: self.paths.postgresData.appendingPathComponent("PG_VERSION").path) else {
+            return .notInitialized
+        }
+        guard let output = try? Shell.capture(self.asServerUser([self.program("pg_ctl"), "status", "-D", self.paths.postgresData.path])),
+            output.status == 0
+        else { return .stopped }
+        // "pg_ctl: server is running (PID: 1234)"
+        let pid = output.text.split(separator: "PID: ").dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) } ?? 0
+        return .running(pid: pid)
+    }
+
+    /// Creates the cluster if needed and starts it if it is not running. Safe to call any number of times.
+    /// - Returns: true if it was started now, false if it was already running.
+    @discardableResult
+    public func start() throws -> Bool {
+        if self.status() == .notInitialized { try self.initialize() }
+        if case .running = self.status() { return false }
+        try self.prepareFolders()
+        let result = try Shell.capture(
+            self.asServerUser([
+                self.program("pg_ctl"), "start", "-D", self.paths.postgresData.path, "-l", self.paths.postgresLog.path, "-w", "-t", "60",
+            ])
+        )
+        guard result.status == 0 else {
+            let log = (try? String(contentsOf: self.paths.postgresLog, encoding: .utf8)) ?? ""
+            let tail = log.split(separator: "\n").suffix(8).joined(separator: "\n")
+            if tail.contains("Address already in use") || tail.contains("could not bind") {
+                throw LabError(
+                    "port \(Self.port) is already used by another program, so the lab's PostgreSQL cannot start.\n"
+                        + "Find it with `ss -ltnp | grep \(Self.port)` and stop it, then run the command again.\n\(tail)"
+                )
+            }
+            throw LabError("PostgreSQL did not start:\n\(result.text)\nLast lines of \(self.paths.postgresLog.path):\n\(tail)")
+        }
+        return true
+    }
+
+    /// Stops the cluster (fast shutdown: open connections are closed, nothing is lost). Safe when stopped.
+    public func stop() throws {
+        guard case .running = self.status() else { return }
+        try Shell.checked(self.asServerUser([self.program("pg_ctl"), "stop", "-D", self.paths.postgresData.path, "-m", "fast", "-w"]))
+    }
+
+    /// Runs initdb and writes the lab's settings. A half-finished earlier attempt is removed first.
+    func initialize() throws {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: self.paths.postgresData.path) {
+            try fm.removeItem(at: self.paths.postgresData)  // no PG_VERSION: an interrupted initdb, nothing to keep
+        }
+        try self.prepareFolders()
+        let passwordFile = self.paths.postgres.appendingPathComponent("initdb-password")
+        try Self.password.write(to: passwordFile, atomically: true, encoding: .utf8)
+        try self.giveToServerUser(passwordFile)
+        defer { try? fm.removeItem(at: passwordFile) }
+        try Shell.checked(
+            self.asServerUser([
+                self.program("initdb"), "-D", self.paths.postgresData.path, "-U", Self.adminUser, "--pwfile=\(passwordFile.path)",
+                "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "--encoding=UTF8", "--no-locale",
+            ])
+        )
+        var settings = """
+
+            # --- lab settings (written by ./lab) ---
+            listen_addresses = '127.0.0.1'
+            port = \(Self.port)
+            unix_socket_directories = '\(self.paths.postgresSocket.path)'
+            max_connections = 100
+
+            """
+        if fm.fileExists(atPath: self.binDir.deletingLastPathComponent().appendingPathComponent("lib/pg_stat_statements.so").path) {
+            settings += "shared_preload_libraries = 'pg_stat_statements'\n"
+        }
+        let conf = self.paths.postgresData.appendingPathComponent("postgresql.conf")
+        let handle = try FileHandle(forWritingTo: conf)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(settings.utf8))
+        try handle.close()
+    }
+
+    func prepareFolders() throws {
+        let fm = FileManager.default
+        for folder in [self.paths.postgres, self.paths.postgresSocket] {
+            try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+            try self.giveToServerUser(folder)
+        }
+        if !fm.fileExists(atPath: self.paths.postgresLog.path) {
+            _ = fm.createFile(atPath: self.paths.postgresLog.path, contents: nil)
+        }
+        try self.giveToServerUser(self.paths.postgresLog)
+        if let user = self.runAsUser {
+            let check = try Shell.capture(["runuser", "-u", user, "--", "test", "-w", self.paths.postgres.path])
+            if check.status != 0 {
+                throw LabError(
+                    "the '\(user)' system user cannot write to \(self.paths.postgres.path) (PostgreSQL refuses to run as root, "
+                        + "so it runs as '\(user)'). Make the folders above it readable: chmod o+x on each parent folder."
+                )
+            }
+        }
+    }
+
+    func giveToServerUser(_ url: URL) throws {
+        guard let user = self.runAsUser else { return }
+        try Shell.checked(["chown", "\(user):", url.path])
+    }
+
+    /// Connection URL for `database` as the application role.
+    public static func url(database: String, user: String = appUser) -> String {
+        "postgres://\(user):\(password)@127.0.0.1:\(port)/\(database)"
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import LoadTestKit
+
+/// One scenario folder and its `lab.json`: what to seed, how to load it, and the targets to meet.
+///
+/// Everything scenario-specific the lab tooling needs is in that file, so adding a scenario means adding a
+/// folder, not changing `Shared`.
+public struct Scenario: Sendable {
+    public var folder: URL
+    public var manifest: Manifest
+
+    public var folderName: String { self.folder.lastPathComponent }
+    /// `01` for `scenario-01-single-server`.
+    public var number: String {
+        String(self.folderName.dropFirst("scenario-".count).prefix { $0.isNumber })
+    }
+
+    public struct Manifest: Codable, Sendable {
+        public var title: String
+        /// PostgreSQL database of this scenario (one per scenario, in the same cluster).
+        public var database: String
+        /// Port the scenario's server listens on.
+        public var port: Int
+        public var seed: Seed
+        public var load: Load
+        public var targets: LoadTargets
+        /// SQL file (relative to the folder) that applies the database half of the fix, if any.
+        public var fix: String?
+        /// SQL that undoes ``fix`` (the lesson test uses it to measure the naive server again).
+        public var undoFix: String?
+    }
+
+    public struct Seed: Codable, Sendable {
+        /// The table the batches fill; its row count is what "seeded" means.
+        public var table: String
+        public var rows: Int
+        public var batchSize: Int
+        /// SQL file creating the tables (idempotent: `CREATE TABLE IF NOT EXISTS`).
+        public var schema: String
+        /// SQL file inserting the rows with ids `$1` to `$2`, deterministically.
+        public var batch: String
+    }
+
+    public struct Load: Codable, Sendable {
+        public var users: Int
+        public var durationSeconds: Double
+        public var timeoutSeconds: Double
+        public var requests: [RequestTemplate]
+        /// Placeholder name → SQL returning the values to draw from (first column, as text).
+        public var parameters: [String: String]
+    }
+
+    public init(folder: URL) throws {
+        self.folder = folder.standardizedFileURL
+        let file = folder.appendingPathComponent("lab.json")
+        let data: Data
+        do {
+            data = try Data(contentsOf: file)
+        } catch {
+            throw LabError("\(folder.lastPathComponent) has no readable lab.json (\(file.path))")
+        }
+        do {
+            self.manifest = try JSONDecoder().decode(Manifest.self, from: data)
+        } catch {
+            throw LabError("\(file.path) is not valid: \(error)")
+        }
+    }
+
+    /// The URL the scenario's server answers on.
+    public var serverURL: String { "http://127.0.0.1:\(self.manifest.port)" }
+
+    public func file(_ relativePath: String) -> URL {
+        self.folder.appendingPathComponent(relativePath)
+    }
+
+    /// Finds a scenario by what a learner would type: `01`, `1`, `scenario-01-single-server`, or nothing
+    /// (the scenario folder the current directory is in).
+    public static func find(_ name: String?, in paths: LabPaths, currentDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws -> Scenario {
+        let folders = paths.scenarioFolders()
+        let available = folders.map(\.lastPathComponent).joined(separator: ", ")
+        guard let name, !name.isEmpty else {
+            let cwd = currentDirectory.standardizedFileURL.path
+            if let folder = folders.first(where: { cwd == $0.path || cwd.hasPrefix($0.path + "/") }) {
+                return try Scenario(folder: folder)
+            }
+            throw LabError("which scenario? Name one, for example `./lab up 01`. Available: \(available)")
+        }
+        let trimmed = name.hasSuffix("/") ? String(name.dropLast()) : name
+        let wanted = URL(fileURLWithPath: trimmed).lastPathComponent
+        let match = folders.first { folder in
+            let folderName = folder.lastPathComponent
+            if folderName == wanted { return true }
+            let number = folderName.dropFirst("scenario-".count).prefix { $0.isNumber }
+            return Int(wanted).map { Int(number) == $0 } ?? false
+        }
+        guard let match else {
+            throw LabError("no scenario called '\(name)'. Available: \(available)")
+        }
+        return try Scenario(folder: match)
+    }
+}

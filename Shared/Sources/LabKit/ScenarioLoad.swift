@@ -1,0 +1,28 @@
+import Foundation
+import LoadTestKit
+
+extension Scenario {
+    /// The scenario's standard load as a ``LoadPlan``, with its `{placeholders}` filled from the seeded data.
+    /// - Parameters:
+    ///   - url: the server to load (default: the scenario's server).
+    ///   - database: reads the parameter values (e.g. real emails) with the SQL in `lab.json`.
+    public func loadPlan(url: String? = nil, database: LabDatabase) async throws -> LoadPlan {
+        let load = self.manifest.load
+        var parameters: [String: [String]] = [:]
+        for (name, sql) in load.parameters.sorted(by: { $0.key < $1.key }) {
+            let values = try await database.strings(sql, on: self)
+            guard !values.isEmpty else {
+                throw LabError("no values for {\(name)}: the database looks empty. Seed it first: ./lab seed \(self.number)")
+            }
+            parameters[name] = values
+        }
+        return LoadPlan(
+            url: url ?? self.serverURL,
+            users: load.users,
+            durationSeconds: load.durationSeconds,
+            timeoutSeconds: load.timeoutSeconds,
+            requests: load.requests,
+            parameters: parameters
+        )
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import LabServer
+
+/// Starting, stopping and finding a scenario's server, in the background (`./lab start`) or in the
+/// foreground (`./lab up`, watch mode).
+///
+/// A background server writes its pid to `.lab/<scenario>/server.pid` and its output to `server.log`. Every
+/// operation checks the pid is really our server (a stale pid file after a reboot is cleaned up, not trusted).
+public struct ServerProcess: Sendable {
+    public let scenario: Scenario
+    public let paths: LabPaths
+
+    public init(scenario: Scenario, paths: LabPaths) {
+        self.scenario = scenario
+        self.paths = paths
+    }
+
+    public var pidFile: URL { self.paths.runtime(for: self.scenario).appendingPathComponent("server.pid") }
+    public var logFile: URL { self.paths.runtime(for: self.scenario).appendingPathComponent("server.log") }
+
+    /// The environment a scenario server runs with: its port and its database.
+    public func environment(databaseURL: DatabaseURL) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["HTTP_PORT"] = String(self.scenario.manifest.port)
+        environment["HTTP_HOST"] = "127.0.0.1"
+        var url = "postgres://\(databaseURL.username)"
+        if let password = databaseURL.password { url += ":\(password)" }
+        environment["DATABASE_URL"] = url + "@\(databaseURL.host):\(databaseURL.port)/\(databaseURL.database)"
+        return environment
+    }
+
+    /// The running background server: (pid, product), or nil. Removes a stale pid file.
+    public func running() -> (pid: Int32, product: String)? {
+        guard let text = try? String(contentsOf: self.pidFile, encoding: .utf8) else { return nil }
+        let parts = text.split(separator: " ")
+        guard parts.count == 2, let pid = Int32(parts[0]) else {
+            try? FileManager.default.removeItem(at: self.pidFile)
+            return nil
+        }
+        let product = String(parts[1]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let binary = self.paths.runtime(for: self.scenario).appendingPathComponent("bin/\(product)").path
+        let cmdline = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+        guard kill(pid, 0) == 0, cmdline.hasPrefix(binary) else {
+            try? FileManager.default.removeItem(at: self.pidFile)
+            return nil
+        }
+        return (pid, product)
+    }
+
+    /// Starts `binary` in the background and waits until `/health` answers.
+    public func startBackground(binary: URL, product: String, databaseURL: DatabaseURL) async throws -> Int32 {
+        if let (pid, running) = self.running() {
+            throw LabError("\(running) of \(self.scenario.folderName) is already running (pid \(pid)). Stop it first: ./lab stop \(self.scenario.number)")
+        }
+        try self.ensurePortFree()
+        try FileManager.default.createDirectory(at: self.paths.runtime(for: self.scenario), withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: self.logFile.path, contents: nil)
+        let log = try FileHandle(forWritingTo: self.logFile)
+        let process = Process()
+        // setsid: the server gets its own session, so it outlives this command and the terminal's Ctrl-C.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+        process.arguments = [binary.path]
+        process.environment = self.environment(databaseURL: databaseURL)
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let pid = process.processIdentifier
+        try "\(pid) \(product)\n".write(to: self.pidFile, atomically: true, encoding: .utf8)
+        do {
+            try await self.waitUntilHealthy(timeout: .seconds(30)) { kill(pid, 0) == 0 }
+        } catch {
+            _ = kill(pid, SIGKILL)
+            try? FileManager.default.removeItem(at: self.pidFile)
+            let tail = ((try? String(contentsOf: self.logFile, encoding: .utf8)) ?? "").split(separator: "\n").suffix(15).joined(separator: "\n")
+            throw LabError("\(product) did not start: \(error)\nLast lines of \(self.logFile.path):\n\(tail)")
+        }
+        return pid
+    }
+
+    /// Stops the background server gracefully (SIGTERM: in-flight requests finish), forcefully after 15 s.
+    /// - Returns: false if nothing was running.
+    @discardableResult
+    public func stopBackground() async -> Bool {
+        guard let (pid, _) = self.running() else { return false }
+        await Self.terminate(pid: pid)
+        try? FileManager.default.removeItem(at: self.pidFile)
+        return true
+    }
+
+    /// SIGTERM, wait up to 15 s, then SIGKILL.
+    public static func terminate(pid: Int32) async {
+        _ = kill(pid, SIGTERM)
+        for _ in 0..<150 {
+            if kill(pid, 0) != 0 { return }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid { return }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        _ = kill(pid, SIGKILL)
+    }
+
+    /// Fails with a clear message when something already listens on the scenario's port.
+    public func ensurePortFree() throws {
+        let port = self.scenario.manifest.port
+        if Self.isListening(port: port) {
+            throw LabError(
+                "port \(port) is already in use. Is a server of this scenario still running in another terminal (Ctrl-C it) "
+                    + "or in the background (`./lab stop \(self.scenario.number)`)? `ss -ltnp | grep :\(port)` shows which program has it."
+            )
+        }
+    }
+
+    /// Whether something accepts TCP connections on 127.0.0.1:`port`.
+    public static func isListening(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return result == 0
+    }
+
+    /// Polls `GET /health` until it answers 200, the process dies, or `timeout` passes.
+    public func waitUntilHealthy(timeout: Duration, isAlive: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            guard isAlive() else { throw LabError("the server exited") }
+            if Self.healthStatus(port: self.scenario.manifest.port) == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw LabError("no answer on http://127.0.0.1:\(self.scenario.manifest.port)/health after \(timeout)")
+    }
+
+    /// The status code of `GET /health`, or nil when nothing answers. A blocking one-off request: the
+    /// tooling only calls it while waiting for a server to come up.
+    public static func healthStatus(port: Int) -> Int? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return nil }
+        let request = Array("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        guard write(fd, request, request.count) == request.count else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let n = read(fd, &buffer, 64)
+        guard n > 12 else { return nil }
+        // "HTTP/1.1 200 OK"
+        return Int(String(decoding: buffer[9..<12], as: UTF8.self))
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// Runs other programs (pg_ctl, swift build, psql...) and reports failures with their output.
+public enum Shell {
+    public struct Output: Sendable {
+        public var status: Int32
+        public var text: String
+    }
+
+    /// Runs `arguments` and captures stdout and stderr together.
+    @discardableResult
+    public static func capture(_ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        if let environment { process.environment = environment }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, text: String(decoding: data, as: UTF8.self))
+    }
+
+    /// Runs `arguments` with the terminal attached (output streams to the learner), returns the exit status.
+    @discardableResult
+    public static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        if let environment { process.environment = environment }
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Like ``capture(_:in:environment:)`` but throws with the program's output when it fails.
+    @discardableResult
+    public static func checked(_ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil) throws -> String {
+        let output = try self.capture(arguments, in: directory, environment: environment)
+        guard output.status == 0 else {
+            throw LabError("`\(arguments.joined(separator: " "))` failed (exit \(output.status)):\n\(output.text)")
+        }
+        return output.text
+    }
+
+    /// The full path of `program` on PATH, or nil.
+    public static func which(_ program: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for folder in path.split(separator: ":") {
+            let candidate = "\(folder)/\(program)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    public static var isRoot: Bool { geteuid() == 0 }
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// Builds a scenario's server with SwiftPM, in release mode, into the shared build folder.
+///
+/// Release because debug builds of SwiftNIO are several times slower at run time, and a load test would
+/// measure the build mode instead of the lesson. One scratch path for every package so the dependencies
+/// (Hummingbird, postgres-nio, two copies of BoringSSL...) compile once for the whole lab.
+public struct SwiftBuild: Sendable {
+    public let paths: LabPaths
+
+    public init(paths: LabPaths) {
+        self.paths = paths
+    }
+
+    public func arguments(for scenario: Scenario, product: String? = nil) -> [String] {
+        var arguments = [
+            "swift", "build", "-c", "release", "--package-path", scenario.folder.path, "--scratch-path", self.paths.scratch.path,
+        ]
+        if let product { arguments += ["--product", product] }
+        return arguments
+    }
+
+    /// Builds `product` and copies the binary into the scenario's runtime folder, so that two scenarios'
+    /// `server` executables (same name, same build folder) never overwrite a running one.
+    /// - Parameter streamOutput: show the compiler's progress (first builds take minutes).
+    /// - Returns: the path of the copied binary.
+    /// - Throws: ``BuildFailed`` with the compiler output.
+    public func build(_ scenario: Scenario, product: String, streamOutput: Bool) throws -> URL {
+        let arguments = self.arguments(for: scenario, product: product)
+        if streamOutput {
+            guard try Shell.run(arguments) == 0 else { throw BuildFailed(output: "") }
+        } else {
+            let output = try Shell.capture(arguments)
+            guard output.status == 0 else { throw BuildFailed(output: output.text) }
+        }
+        let built = self.paths.scratch.appendingPathComponent("release").appendingPathComponent(product)
+        let bin = self.paths.runtime(for: scenario).appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let copy = bin.appendingPathComponent(product)
+        let staging = bin.appendingPathComponent(".\(product).new")
+        try? FileManager.default.removeItem(at: staging)
+        try FileManager.default.copyItem(at: built, to: staging)
+        // rename() replaces the file atomically: a server started from the old copy keeps running.
+        guard rename(staging.path, copy.path) == 0 else { throw LabError("could not install \(copy.path)") }
+        return copy
+    }
+
+    public struct BuildFailed: Error, CustomStringConvertible {
+        public var output: String
+        /// The compiler's error lines with the source lines under them, not the whole log.
+        public var description: String {
+            let lines = self.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            var shown: [String] = []
+            for (index, line) in lines.enumerated() where line.contains("error:") {
+                shown += lines[index..<min(index + 4, lines.count)]
+            }
+            if shown.isEmpty { shown = Array(lines.suffix(30)) }
+            return "build failed:\n" + shown.prefix(60).joined(separator: "\n")
+        }
+    }
+}

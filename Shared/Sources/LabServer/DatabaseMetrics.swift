@@ -1,0 +1,89 @@
+import Prometheus
+import Synchronization
+
+/// The database metrics a learner reads to see connection trouble: how many pooled connections are busy,
+/// how many requests queue for one and for how long, how many connections get opened, and how long each
+/// named query takes.
+final class DatabaseMetrics: Sendable {
+    static let shared = DatabaseMetrics(registry: LabMetrics.registry)
+
+    let registry: PrometheusCollectorRegistry
+    let connectionsInUse: Gauge
+    let poolSize: Gauge
+    let requestsWaiting: Gauge
+    let waitDuration: DurationHistogram
+    let acquireTimeouts: Counter
+    /// Connection ids the pool has handed out; a new id means the pool opened a new connection.
+    private let seenPoolConnections = Mutex<Set<Int>>([])
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+        self.connectionsInUse = registry.makeGauge(
+            descriptor: .init(
+                metricName: "db_pool_connections_in_use",
+                unitName: "",
+                helpText: "Database connections currently checked out by a request (per-request connections included)."
+            )
+        )
+        self.poolSize = registry.makeGauge(
+            descriptor: .init(
+                metricName: "db_pool_max_connections",
+                unitName: "",
+                helpText: "The most connections the pool may open (0 when the server opens one per request)."
+            )
+        )
+        self.requestsWaiting = registry.makeGauge(
+            descriptor: .init(
+                metricName: "db_pool_requests_waiting",
+                unitName: "",
+                helpText: "Requests queued for a database connection because all pooled connections are busy."
+            )
+        )
+        self.waitDuration = registry.makeDurationHistogram(
+            descriptor: .init(
+                metricName: "db_pool_wait",
+                unitName: "seconds",
+                helpText: "How long requests waited to get a database connection."
+            ),
+            buckets: LabMetrics.latencyBuckets
+        )
+        self.acquireTimeouts = registry.makeCounter(
+            descriptor: .init(
+                metricName: "db_pool_acquire_timeouts",
+                unitName: "total",
+                helpText: "Requests that gave up waiting for a database connection."
+            )
+        )
+    }
+
+    /// Counts one newly opened connection. `kind` is `pool` or `per_request`.
+    func connectionOpened(kind: String) {
+        self.registry.makeCounter(
+            descriptor: .init(
+                metricName: "db_connections_opened",
+                unitName: "total",
+                helpText: "Connections opened to PostgreSQL (each one costs a TCP handshake, a login and a new server process)."
+            ),
+            labels: [("kind", kind)]
+        ).increment()
+    }
+
+    /// Called each time the pool lends a connection: counts it as opened the first time its id is seen.
+    func poolLent(connectionID: Int) {
+        let isNew = self.seenPoolConnections.withLock { $0.insert(connectionID).inserted }
+        if isNew { self.connectionOpened(kind: "pool") }
+    }
+
+    /// Records how long one named query took (`db_query_duration_seconds{query="..."}`).
+    func recordQuery(name: String, duration: Duration) {
+        self.registry.makeDurationHistogram(
+            descriptor: .init(
+                metricName: "db_query_duration",
+                unitName: "seconds",
+                helpText: "How long each named query took inside PostgreSQL, network round trip included."
+            ),
+            labels: [("query", name)],
+            buckets: LabMetrics.latencyBuckets
+        ).record(duration)
+    }
+}

@@ -1,0 +1,62 @@
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The HTTP listener every scenario server is built on: one router shape, one set of metrics, one way to run.
+///
+/// A scenario only adds its own routes between ``makeRouter()`` and ``makeApplication(router:configuration:services:logger:)``:
+///
+/// ```swift
+/// let router = LabApplication.makeRouter()
+/// router.get("/users/{id}") { request, context in ... }
+/// let app = LabApplication.makeApplication(router: router, configuration: configuration, services: [pool], logger: logger)
+/// try await app.runService()
+/// ```
+///
+/// `runService()` shuts down gracefully on SIGTERM and SIGINT: the listener stops accepting, requests in
+/// flight finish, then the services (the database pool) close, in that order.
+public enum LabApplication {
+    /// A router with `/metrics`, the request-metrics and database-error middleware, and `/health`.
+    ///
+    /// `/metrics` is registered before the metrics middleware on purpose, so Prometheus scraping every few
+    /// seconds does not show up as traffic. Routes added to the returned router are all instrumented.
+    public static func makeRouter() -> Router<BasicRequestContext> {
+        LabMetrics.bootstrap()
+        let router = Router()
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: LabMetrics.exposition()))
+            )
+        }
+        router.addMiddleware {
+            RequestMetricsMiddleware()
+            DatabaseErrorMiddleware()
+        }
+        router.get("/health") { _, _ in "ok\n" }
+        return router
+    }
+
+    /// The application for `router`, listening where `configuration` says, running `services` (for example a
+    /// ``DatabasePool``) alongside the server.
+    public static func makeApplication(
+        router: Router<BasicRequestContext>,
+        configuration: LabServerConfiguration,
+        services: [any Service] = [],
+        logger: Logger
+    ) -> some ApplicationProtocol {
+        var configuredLogger = logger
+        configuredLogger.logLevel = configuration.logLevel
+        let logger = configuredLogger
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
+            services: services,
+            onServerRunning: { _ in
+                logger.notice("listening on http://\(configuration.host):\(configuration.port) (database \(configuration.databaseURL))")
+            },
+            logger: logger
+        )
+    }
+}

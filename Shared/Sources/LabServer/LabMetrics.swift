@@ -1,0 +1,41 @@
+import Metrics
+import Prometheus
+import Synchronization
+
+/// The one Prometheus registry of a lab server process, and the metric families every scenario shares.
+///
+/// Everything a learner sees on `/metrics` (and in Grafana) is registered here, in one place, so the names
+/// stay the same across scenarios and dashboards can be written once. swift-prometheus `fatalError`s when
+/// one name is registered twice with a different type, help text or buckets: keeping every family in this
+/// file is what prevents that.
+public enum LabMetrics {
+    /// The registry `/metrics` renders. Also the backend of swift-metrics after ``bootstrap()``, so metrics
+    /// emitted by libraries through the swift-metrics API end up on the same page.
+    public static let registry = PrometheusCollectorRegistry()
+
+    private static let isBootstrapped = Mutex(false)
+
+    /// Makes ``registry`` the swift-metrics backend. Safe to call more than once (tests build several
+    /// applications in one process); `MetricsSystem.bootstrap` itself may only run once per process.
+    public static func bootstrap() {
+        self.isBootstrapped.withLock { done in
+            guard !done else { return }
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: self.registry))
+            done = true
+        }
+    }
+
+    /// The Prometheus text exposition of every metric, with the process metrics refreshed first.
+    public static func exposition() -> [UInt8] {
+        ProcessMetrics.shared.refresh()
+        return self.registry.emitToBuffer()
+    }
+
+    /// Latency buckets from 1 ms to 10 s: fine enough to see an indexed lookup (~1 ms) and a sequential scan
+    /// (~50 ms) apart, wide enough to see a request that waited for the 5 s client timeout.
+    public static let latencyBuckets: [Duration] = [
+        .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+        .milliseconds(2500), .seconds(5), .seconds(10),
+    ]
+}

@@ -1,0 +1,65 @@
+import Configuration
+import Logging
+
+/// Where a lab server listens and which database it uses, read in one place with swift-configuration.
+///
+/// Sources, first match wins: the command line (`--http-port 8081`), then the environment (`HTTP_PORT=8081`,
+/// `DATABASE_URL=postgres://...`), then the defaults, which match the native runner's private PostgreSQL
+/// (see `./lab db status`). The keys are the same in every scenario: `http.host`, `http.port`,
+/// `database.url`, `log.level`.
+public struct LabServerConfiguration: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    public var databaseURL: DatabaseURL
+    public var logLevel: Logger.Level
+
+    /// The native runner's PostgreSQL: loopback, port 54329, role `lab`, one database per scenario.
+    public static func defaultDatabaseURL(database: String) -> String {
+        "postgres://lab:lab@127.0.0.1:54329/\(database)"
+    }
+
+    /// Reads the configuration from `reader`.
+    /// - Parameter defaultDatabase: the scenario's database name, used when `database.url` is not set.
+    /// - Throws: ``ConfigurationError`` naming the key and the bad value.
+    public init(reader: ConfigReader, defaultDatabase: String) throws {
+        self.host = reader.string(forKey: "http.host", default: "127.0.0.1")
+        let portText = reader.string(forKey: "http.port", default: "8080")
+        guard let port = Int(portText), (1...65535).contains(port) else {
+            throw ConfigurationError(key: "http.port", value: portText, expected: "a port number from 1 to 65535")
+        }
+        self.port = port
+        let urlText = reader.string(forKey: "database.url", default: Self.defaultDatabaseURL(database: defaultDatabase))
+        self.databaseURL = try DatabaseURL(urlText)
+        let levelText = reader.string(forKey: "log.level", default: "info")
+        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw ConfigurationError(
+                key: "log.level",
+                value: levelText,
+                expected: Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            )
+        }
+        self.logLevel = level
+    }
+
+    /// Reads the command line and the environment of this process.
+    public static func load(
+        defaultDatabase: String,
+        arguments: [String] = CommandLine.arguments,
+        environment: [String: String]? = nil
+    ) throws -> Self {
+        let environmentProvider: EnvironmentVariablesProvider =
+            if let environment { EnvironmentVariablesProvider(environmentVariables: environment) } else { EnvironmentVariablesProvider() }
+        let reader = ConfigReader(providers: [CommandLineArgumentsProvider(arguments: arguments), environmentProvider])
+        return try Self(reader: reader, defaultDatabase: defaultDatabase)
+    }
+}
+
+/// A configuration value that cannot be used.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var key: String
+    public var value: String
+    public var expected: String
+    public var description: String {
+        "configuration '\(self.key)' is '\(self.value)', expected \(self.expected)"
+    }
+}

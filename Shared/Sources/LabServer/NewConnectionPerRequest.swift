@@ -1,0 +1,53 @@
+import Logging
+import PostgresNIO
+import Prometheus
+import Synchronization
+
+/// Opens a brand-new PostgreSQL connection for every call and closes it afterwards: what a naive server does.
+///
+/// Each connection costs a TCP handshake, a password exchange and a new PostgreSQL server process (a `fork`),
+/// so under load most of the time goes into connecting rather than querying. Scenario 01's naive server uses
+/// this so the learner can see it in `db_connections_opened_total`; the fixed server uses ``DatabasePool``.
+/// Instrumented like the pool, so the same dashboard panels work for both.
+public struct NewConnectionPerRequest: Sendable {
+    public let url: DatabaseURL
+    let logger: Logger
+    let metrics: DatabaseMetrics
+    private static let nextID = Atomic<Int>(1)
+
+    public init(url: DatabaseURL, logger: Logger) {
+        self.url = url
+        self.logger = logger
+        self.metrics = .shared
+        self.metrics.poolSize.set(Double(0))
+    }
+
+    /// Connects, runs `body`, and closes the connection on success and on error alike.
+    /// - Throws: ``DatabaseUnavailableError`` when PostgreSQL cannot be reached; otherwise whatever `body` throws.
+    public func withConnection<Result: Sendable>(
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let id = Self.nextID.add(1, ordering: .relaxed).oldValue
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(
+                configuration: self.url.connectionConfiguration,
+                id: id,
+                logger: self.logger
+            )
+        } catch {
+            throw DatabaseUnavailableError(connecting: error, url: self.url)
+        }
+        self.metrics.connectionOpened(kind: "per_request")
+        self.metrics.connectionsInUse.increment()
+        defer { self.metrics.connectionsInUse.decrement() }
+        do {
+            let result = try await body(connection)
+            try? await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,45 @@
+/// Two saved results side by side (`loadtest compare before.json after.json`): the before/after table a
+/// learner would otherwise fill in by hand.
+public enum LoadComparison {
+    public static func render(before: LoadResult, after: LoadResult, beforeName: String = "before", afterName: String = "after") -> String {
+        let b = before.totals
+        let a = after.totals
+        var lines: [String] = []
+        lines.append("  " + pad("", 26) + padLeft(beforeName, 14) + padLeft(afterName, 14) + "   change")
+        func line(_ label: String, _ before: String, _ after: String, _ change: String) {
+            lines.append("  " + pad(label, 26) + padLeft(before, 14) + padLeft(after, 14) + "   " + change)
+        }
+        line("Throughput (req/s)", format(b.requestsPerSecond, digits: 0), format(a.requestsPerSecond, digits: 0), ratio(b.requestsPerSecond, a.requestsPerSecond, higherIsBetter: true))
+        line("Success rate", format(b.successRate, digits: 2) + "%", format(a.successRate, digits: 2) + "%", points(b.successRate, a.successRate))
+        line("Failed requests", count(b.failed), count(a.failed), "")
+        line("  timed out", count(b.timeouts), count(a.timeouts), "")
+        line("  connection errors", count(b.connectionErrors), count(a.connectionErrors), "")
+        line("  error responses", count(b.httpErrorCount), count(a.httpErrorCount), "")
+        line("Latency p50", ms(b.latency.p50), ms(a.latency.p50), ratio(b.latency.p50, a.latency.p50, higherIsBetter: false))
+        line("Latency p90", ms(b.latency.p90), ms(a.latency.p90), ratio(b.latency.p90, a.latency.p90, higherIsBetter: false))
+        line("Latency p99", ms(b.latency.p99), ms(a.latency.p99), ratio(b.latency.p99, a.latency.p99, higherIsBetter: false))
+        line("Latency max", ms(b.latency.max), ms(a.latency.max), ratio(b.latency.max, a.latency.max, higherIsBetter: false))
+        if before.users != after.users || before.durationSeconds != after.durationSeconds {
+            lines.append("")
+            lines.append(
+                "Note: the runs used different loads (\(before.users) users/\(format(before.durationSeconds, digits: 0)) s vs "
+                    + "\(after.users) users/\(format(after.durationSeconds, digits: 0)) s); compare with care."
+            )
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// "12.3× better" / "2.0× worse" / "same".
+    static func ratio(_ before: Double, _ after: Double, higherIsBetter: Bool) -> String {
+        guard before > 0, after > 0 else { return "" }
+        let factor = higherIsBetter ? after / before : before / after
+        if abs(factor - 1) < 0.05 { return "about the same" }
+        return factor > 1 ? "\(format(factor, digits: 1))× better" : "\(format(1 / factor, digits: 1))× worse"
+    }
+
+    static func points(_ before: Double, _ after: Double) -> String {
+        let delta = after - before
+        if abs(delta) < 0.005 { return "same" }
+        return (delta > 0 ? "+" : "") + format(delta, digits: 2) + " points"
+    }
+}

@@ -1,0 +1,178 @@
+/// What a load test does: how many virtual users, for how long, and which requests they send.
+///
+/// A scenario's `lab.json` holds the parts that belong to the lesson (the request mix and the targets);
+/// the command line can override users, duration and timeout.
+public struct LoadPlan: Codable, Sendable, Equatable {
+    /// Base URL of the server under test, e.g. `http://127.0.0.1:8080`.
+    public var url: String
+    /// Virtual users. Each one sends a request, waits for its answer, then sends the next (a closed model,
+    /// like autocannon and wrk): the load a server sees is limited by how fast it answers.
+    public var users: Int
+    /// How long users keep sending new requests, in seconds. Requests still in flight then are awaited
+    /// (up to the timeout) and counted.
+    public var durationSeconds: Double
+    /// How long one request may take before it counts as a timeout failure, in seconds.
+    public var timeoutSeconds: Double
+    /// The request mix. Each request picks one template, in proportion to the weights.
+    public var requests: [RequestTemplate]
+    /// Values for `{placeholders}` in the templates, e.g. real emails read from the seeded database.
+    public var parameters: [String: [String]]
+    /// Event-loop threads for the load generator itself. One is plenty on a 2-core machine and leaves the
+    /// other core to the server.
+    public var threads: Int
+    /// Seed for picking templates and parameter values, so two runs send the same sequence.
+    public var seed: UInt64
+
+    public init(
+        url: String,
+        users: Int = 100,
+        durationSeconds: Double = 20,
+        timeoutSeconds: Double = 5,
+        requests: [RequestTemplate],
+        parameters: [String: [String]] = [:],
+        threads: Int = 1,
+        seed: UInt64 = 42
+    ) {
+        self.url = url
+        self.users = users
+        self.durationSeconds = durationSeconds
+        self.timeoutSeconds = timeoutSeconds
+        self.requests = requests
+        self.parameters = parameters
+        self.threads = threads
+        self.seed = seed
+    }
+
+    /// Checks the plan before any traffic is sent, so a typo gives a message instead of a confusing run.
+    public func validate() throws(LoadPlanError) {
+        if self.users < 1 { throw .invalid("users must be at least 1 (got \(self.users))") }
+        if !(self.durationSeconds > 0) { throw .invalid("duration must be more than 0 seconds (got \(self.durationSeconds))") }
+        if !(self.timeoutSeconds > 0) { throw .invalid("timeout must be more than 0 seconds (got \(self.timeoutSeconds))") }
+        if self.threads < 1 { throw .invalid("threads must be at least 1 (got \(self.threads))") }
+        if self.requests.isEmpty { throw .invalid("the request mix is empty: add at least one request") }
+        _ = try HTTPTarget(url: self.url)
+        for template in self.requests {
+            if template.weight < 1 { throw .invalid("request '\(template.name)' has weight \(template.weight); weights must be at least 1") }
+            guard template.path.hasPrefix("/") else { throw .invalid("request '\(template.name)' path must start with / (got \(template.path))") }
+            for name in template.placeholderNames {
+                guard let values = self.parameters[name], !values.isEmpty else {
+                    throw .invalid("request '\(template.name)' uses {\(name)} but no values for '\(name)' were given")
+                }
+            }
+        }
+    }
+}
+
+/// One kind of request in the mix.
+public struct RequestTemplate: Codable, Sendable, Equatable {
+    /// Short name used in the per-request breakdown, e.g. `user by email`.
+    public var name: String
+    public var method: String
+    /// Path and query, with `{name}` placeholders filled from ``LoadPlan/parameters`` (URL-encoded).
+    public var path: String
+    public var weight: Int
+
+    public init(name: String, method: String = "GET", path: String, weight: Int = 1) {
+        self.name = name
+        self.method = method
+        self.path = path
+        self.weight = weight
+    }
+
+    enum CodingKeys: String, CodingKey { case name, method, path, weight }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.path = try container.decode(String.self, forKey: .path)
+        self.name = try container.decodeIfPresent(String.self, forKey: .name) ?? self.path
+        self.method = try container.decodeIfPresent(String.self, forKey: .method) ?? "GET"
+        self.weight = try container.decodeIfPresent(Int.self, forKey: .weight) ?? 1
+    }
+
+    /// The `{placeholder}` names in ``path``, in order.
+    public var placeholderNames: [String] {
+        var names: [String] = []
+        var rest = self.path[...]
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            names.append(String(rest[rest.index(after: open)..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return names
+    }
+
+    /// The path with each placeholder replaced by `value(name)`, percent-encoded for a URL.
+    public func render(_ value: (String) -> String) -> String {
+        var result = ""
+        var rest = self.path[...]
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            result += rest[..<open]
+            result += percentEncode(value(String(rest[rest.index(after: open)..<close])))
+            rest = rest[rest.index(after: close)...]
+        }
+        return result + rest
+    }
+}
+
+/// A load plan that cannot run, with the reason.
+public enum LoadPlanError: Error, CustomStringConvertible, Equatable {
+    case invalid(String)
+    public var description: String {
+        switch self {
+        case .invalid(let reason): return "invalid load test: \(reason)"
+        }
+    }
+}
+
+/// Host and port of an `http://` URL. The load tool speaks plain HTTP/1.1 only: lab servers run on loopback.
+struct HTTPTarget: Equatable {
+    var host: String
+    var port: Int
+
+    init(url: String) throws(LoadPlanError) {
+        guard url.hasPrefix("http://") else { throw .invalid("the URL must start with http:// (got \(url))") }
+        var authority = url.dropFirst("http://".count)
+        if let slash = authority.firstIndex(of: "/") { authority = authority[..<slash] }
+        if let colon = authority.lastIndex(of: ":") {
+            guard let port = Int(authority[authority.index(after: colon)...]), (1...65535).contains(port) else {
+                throw .invalid("the URL has a bad port: \(url)")
+            }
+            self.host = String(authority[..<colon])
+            self.port = port
+        } else {
+            self.host = String(authority)
+            self.port = 80
+        }
+        if self.host.isEmpty { throw .invalid("the URL names no host: \(url)") }
+    }
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986), so `a+b@x.com` arrives as typed.
+func percentEncode(_ value: String) -> String {
+    var out = ""
+    for byte in value.utf8 {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            out.unicodeScalars.append(Unicode.Scalar(byte))
+        default:
+            let hex = Array("0123456789ABCDEF".utf8)
+            out += "%"
+            out.unicodeScalars.append(Unicode.Scalar(hex[Int(byte >> 4)]))
+            out.unicodeScalars.append(Unicode.Scalar(hex[Int(byte & 0xF)]))
+        }
+    }
+    return out
+}
+
+/// A small, fast, seedable random number generator (SplitMix64), so a load test is repeatable.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { self.state = seed }
+    mutating func next() -> UInt64 {
+        self.state &+= 0x9E37_79B9_7F4A_7C15
+        var z = self.state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,111 @@
+/// Renders a ``LoadResult`` as the plain-English summary printed at the end of a load test.
+public enum LoadReport {
+    /// The summary table, the per-request breakdown (when the mix has more than one kind) and the verdict.
+    public static func render(_ result: LoadResult, targets: LoadTargets) -> String {
+        let totals = result.totals
+        var lines: [String] = []
+        lines.append(
+            "Results: \(result.users) users for \(format(result.durationSeconds, digits: 0)) s against \(result.url) "
+                + "(timeout \(format(result.timeoutSeconds, digits: 1)) s)"
+        )
+        lines.append("")
+        lines.append(row("Requests sent", count(totals.sent)))
+        lines.append(row("Throughput", "\(format(totals.requestsPerSecond, digits: 0)) req/s"))
+        lines.append(row("Succeeded (2xx)", "\(count(totals.succeeded))  (\(format(totals.successRate, digits: 2))% of sent)"))
+        lines.append(row("Failed", count(totals.failed)))
+        lines.append(row("  timed out (> \(format(result.timeoutSeconds, digits: 1)) s)", count(totals.timeouts)))
+        lines.append(row("  connection errors", count(totals.connectionErrors)))
+        let statuses = totals.httpErrors.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }.joined(separator: ", ")
+        lines.append(row("  error responses", statuses.isEmpty ? "0" : statuses))
+        let inFlight = totals.sent - totals.succeeded - totals.timeouts - totals.connectionErrors - totals.httpErrorCount
+        if inFlight > 0 { lines.append(row("  never answered", count(inFlight))) }
+        lines.append("")
+        lines.append("How long users waited (answered and timed-out requests):")
+        lines.append(row("  p50 (typical user)", ms(totals.latency.p50)))
+        lines.append(row("  p90", ms(totals.latency.p90)))
+        lines.append(row("  p99 (slowest 1 in 100)", ms(totals.latency.p99)))
+        lines.append(row("  max", ms(totals.latency.max)))
+        if result.endpoints.count > 1 {
+            lines.append("")
+            lines.append("By request:")
+            lines.append(
+                "  " + pad("request", 28) + padLeft("sent", 9) + padLeft("req/s", 9) + padLeft("success", 10) + padLeft("p50", 11)
+                    + padLeft("p99", 11)
+            )
+            for endpoint in result.endpoints {
+                let c = endpoint.counts
+                lines.append(
+                    "  " + pad(endpoint.name, 28) + padLeft(count(c.sent), 9) + padLeft(format(c.requestsPerSecond, digits: 0), 9)
+                        + padLeft(format(c.successRate, digits: 2) + "%", 10) + padLeft(ms(c.latency.p50), 11) + padLeft(ms(c.latency.p99), 11)
+                )
+            }
+        }
+        let checks = targets.evaluate(totals)
+        if !checks.isEmpty {
+            lines.append("")
+            lines.append("Verdict against the scenario's targets:")
+            for check in checks {
+                lines.append("  \(check.passed ? "✓" : "✗") " + pad(check.target, 30) + " measured \(check.measured)")
+            }
+            let missed = checks.filter { !$0.passed }.count
+            lines.append("")
+            lines.append(
+                missed == 0
+                    ? "PASS: all \(checks.count) targets met."
+                    : "FAIL: \(missed) of \(checks.count) targets missed."
+            )
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The live progress line printed once a second.
+    public static func progressLine(_ progress: LoadGenerator.Progress, durationSeconds: Double) -> String {
+        "[\(padLeft(format(progress.elapsedSeconds, digits: 0), 3))/\(format(durationSeconds, digits: 0)) s] "
+            + "\(padLeft(format(progress.requestsPerSecond, digits: 0), 6)) req/s   sent \(count(progress.sent))   "
+            + "failed \(count(progress.failed))   p99 so far \(ms(progress.p99Milliseconds))"
+    }
+
+    static func row(_ label: String, _ value: String) -> String {
+        "  " + pad(label, 30) + value
+    }
+}
+
+/// `1234.5` → `"1234.5"` with a fixed number of decimals, without Foundation's locale-dependent formatting.
+func format(_ value: Double, digits: Int) -> String {
+    guard value.isFinite else { return "n/a" }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let scaled = (abs(value) * scale).rounded()
+    let whole = Int(scaled / scale)
+    var text = (value < 0 && scaled > 0 ? "-" : "") + String(whole)
+    if digits > 0 {
+        let fraction = Int(scaled - Double(whole) * scale)
+        let fractionText = String(fraction)
+        text += "." + String(repeating: "0", count: digits - fractionText.count) + fractionText
+    }
+    return text
+}
+
+/// Milliseconds with a precision that suits the size: `0.42 ms`, `12.3 ms`, `1234 ms`.
+func ms(_ value: Double) -> String {
+    value < 1 ? "\(format(value, digits: 2)) ms" : value < 100 ? "\(format(value, digits: 1)) ms" : "\(format(value, digits: 0)) ms"
+}
+
+/// `12345` → `"12,345"`.
+func count(_ value: Int) -> String {
+    let digits = Array(String(abs(value)))
+    var out = ""
+    for (index, digit) in digits.enumerated() {
+        if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
+        out.append(digit)
+    }
+    return (value < 0 ? "-" : "") + out
+}
+
+func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+}
+
+func padLeft(_ text: String, _ width: Int) -> String {
+    text.count >= width ? " " + text : String(repeating: " ", count: width - text.count) + text
+}

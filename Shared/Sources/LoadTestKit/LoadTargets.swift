@@ -1,0 +1,59 @@
+/// The numbers a scenario's server must reach under its standard load. Any target left out is not checked.
+public struct LoadTargets: Codable, Sendable, Equatable {
+    /// Lowest acceptable success rate, in percent of requests sent (e.g. 99.9).
+    public var minSuccessRate: Double?
+    /// Highest acceptable 99th-percentile latency, in milliseconds.
+    public var maxP99Milliseconds: Double?
+    /// Lowest acceptable throughput, in answered requests per second.
+    public var minRequestsPerSecond: Double?
+
+    public init(minSuccessRate: Double? = nil, maxP99Milliseconds: Double? = nil, minRequestsPerSecond: Double? = nil) {
+        self.minSuccessRate = minSuccessRate
+        self.maxP99Milliseconds = maxP99Milliseconds
+        self.minRequestsPerSecond = minRequestsPerSecond
+    }
+
+    /// One ✓/✗ line of the verdict.
+    public struct Check: Sendable, Equatable {
+        public var target: String
+        public var measured: String
+        public var passed: Bool
+    }
+
+    /// Compares `counts` with every target that is set, in a fixed order.
+    public func evaluate(_ counts: LoadResult.Counts) -> [Check] {
+        var checks: [Check] = []
+        if let min = self.minSuccessRate {
+            checks.append(
+                Check(
+                    target: "success rate ≥ \(format(min, digits: 1))%",
+                    measured: "\(format(counts.successRate, digits: 2))%",
+                    passed: counts.successRate >= min
+                )
+            )
+        }
+        if let max = self.maxP99Milliseconds {
+            checks.append(
+                Check(
+                    target: "p99 latency ≤ \(format(max, digits: 0)) ms",
+                    measured: "\(format(counts.latency.p99, digits: 1)) ms",
+                    passed: counts.sent > 0 && counts.latency.p99 <= max
+                )
+            )
+        }
+        if let min = self.minRequestsPerSecond {
+            checks.append(
+                Check(
+                    target: "throughput ≥ \(format(min, digits: 0)) req/s",
+                    measured: "\(format(counts.requestsPerSecond, digits: 0)) req/s",
+                    passed: counts.requestsPerSecond >= min
+                )
+            )
+        }
+        return checks
+    }
+
+    public var isEmpty: Bool {
+        self.minSuccessRate == nil && self.maxP99Milliseconds == nil && self.minRequestsPerSecond == nil
+    }
+}

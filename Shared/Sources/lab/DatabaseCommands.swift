@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import LabKit
+import LabServer
+
+struct Database: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db",
+        abstract: "Start, stop or check the lab's private PostgreSQL (127.0.0.1:54329).",
+        subcommands: [DatabaseStart.self, DatabaseStop.self, DatabaseStatus.self]
+    )
+}
+
+struct DatabaseStart: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "start", abstract: "Start PostgreSQL (installs it first if needed and possible).")
+    func run() async throws {
+        try await reportingErrors {
+            let paths = try LabPaths.discover()
+            guard LabDatabase.isManaged else {
+                printStep("DATABASE_URL is set: PostgreSQL is managed outside the lab (Docker Compose); nothing to start.")
+                return
+            }
+            let cluster = try PostgresCluster(paths: paths)
+            let started = try cluster.start()
+            for folder in paths.scenarioFolders() {
+                try await LabDatabase(paths: paths).ensureDatabase(for: try Scenario(folder: folder))
+            }
+            printStep(started ? "PostgreSQL started on 127.0.0.1:\(PostgresCluster.port)" : "PostgreSQL already running on 127.0.0.1:\(PostgresCluster.port)")
+        }
+    }
+}
+
+struct DatabaseStop: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop PostgreSQL (data is kept).")
+    func run() async throws {
+        try await reportingErrors {
+            let cluster = try PostgresCluster(paths: try LabPaths.discover(), install: false)
+            try cluster.stop()
+            printStep("PostgreSQL stopped (data kept in \(cluster.paths.postgresData.path))")
+        }
+    }
+}
+
+struct DatabaseStatus: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Is PostgreSQL running?")
+    func run() async throws {
+        try await reportingErrors {
+            print(try databaseStatusLine(paths: try LabPaths.discover()))
+        }
+    }
+}
+
+func databaseStatusLine(paths: LabPaths) throws -> String {
+    guard LabDatabase.isManaged else { return "PostgreSQL: external (DATABASE_URL is set)" }
+    guard let cluster = try? PostgresCluster(paths: paths, install: false) else { return "PostgreSQL: not installed (./lab up installs it)" }
+    switch cluster.status() {
+    case .notInitialized: return "PostgreSQL: not created yet (./lab db start creates it)"
+    case .stopped: return "PostgreSQL: stopped (./lab db start)"
+    case .running(let pid): return "PostgreSQL: running on 127.0.0.1:\(PostgresCluster.port) (pid \(pid))"
+    }
+}
+
+struct Seed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Fill the scenario's database with its data (safe to re-run; resumes if interrupted).")
+    @OptionGroup var scenario: ScenarioArgument
+    @Option(help: "Number of rows (default: the scenario's lab.json).") var rows: Int?
+
+    func run() async throws {
+        try await reportingErrors {
+            let (paths, scenario) = try self.scenario.resolve()
+            _ = try await prepareDatabase(scenario, paths: paths, seed: false)
+            let url = try LabDatabase.url(for: scenario)
+            let report = try await Seeder(scenario: scenario, url: url).seed(rows: self.rows) { printStep($0) }
+            printStep(
+                report.batchesInserted == 0
+                    ? "already seeded: \(report.rows) rows"
+                    : "seeded \(report.rows) rows (\(report.batchesInserted) batches) in \(String(format: "%.1f", report.seconds)) s"
+            )
+        }
+    }
+}
+
+struct Reset: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Put the scenario's database back to its starting state (drops its tables and your indexes, then seeds again)."
+    )
+    @OptionGroup var scenario: ScenarioArgument
+
+    func run() async throws {
+        try await reportingErrors {
+            let (paths, scenario) = try self.scenario.resolve()
+            _ = try await prepareDatabase(scenario, paths: paths, seed: false)
+            try await LabDatabase(paths: paths).dropScenarioTables(for: scenario)
+            printStep("dropped the tables of \(scenario.manifest.database)")
+            _ = try await prepareDatabase(scenario, paths: paths)
+        }
+    }
+}
+
+struct Psql: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Open psql on the scenario's database. Extra arguments go to psql, e.g. -c \"EXPLAIN ANALYZE ...\" or -f fix.sql."
+    )
+    @OptionGroup var scenario: ScenarioArgument
+    @Argument(parsing: .captureForPassthrough, help: "Arguments for psql.") var psqlArguments: [String] = []
+
+    func run() async throws {
+        try await reportingErrors {
+            let (paths, scenario) = try self.scenario.resolve()
+            let url = try await prepareDatabase(scenario, paths: paths, seed: false)
+            let psql = (try? PostgresCluster(paths: paths, install: false)).map { $0.binDir.appendingPathComponent("psql").path }
+                .flatMap { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil } ?? Shell.which("psql")
+            guard let psql else { throw LabError("psql is not installed: sudo apt-get install -y postgresql-client") }
+            var environment = ProcessInfo.processInfo.environment
+            environment["PGPASSWORD"] = url.password ?? ""
+            let arguments = [psql, "--host", url.host, "--port", String(url.port), "--username", url.username, "--dbname", url.database]
+                + self.psqlArguments
+            // Replace this process with psql so it owns the terminal (line editing, Ctrl-C, \q).
+            for (key, value) in environment { setenv(key, value, 1) }
+            let cArguments = arguments.map { strdup($0) } + [nil]
+            execv(psql, cArguments)
+            throw LabError("could not start \(psql): \(String(cString: strerror(errno)))")
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import LabKit
+import LoadTestKit
+
+struct Load: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Send the scenario's standard load to its server and check the targets (exit 0 = all met, 1 = missed)."
+    )
+    @OptionGroup var scenario: ScenarioArgument
+    @Option(help: "Virtual users (default: the scenario's).") var users: Int?
+    @Option(help: "Seconds of load (default: the scenario's).") var duration: Double?
+    @Option(help: "Seconds before a request counts as timed out (default: the scenario's).") var timeout: Double?
+    @Option(help: "Server to load (default: the scenario's server).") var url: String?
+    @Option(help: "Also save the results to this file, for ./lab compare.") var json: String?
+
+    func run() async throws {
+        let status: Int32 = try await reportingErrors {
+            let (paths, scenario) = try self.scenario.resolve()
+            var plan = try await scenario.loadPlan(url: self.url, database: LabDatabase(paths: paths))
+            if let users = self.users { plan.users = users }
+            if let duration = self.duration { plan.durationSeconds = duration }
+            if let timeout = self.timeout { plan.timeoutSeconds = timeout }
+            do {
+                try plan.validate()
+            } catch let error as LoadPlanError {
+                throw LabError(error.description)
+            }
+            return try await LoadTestRunner.run(plan, targets: scenario.manifest.targets, jsonPath: self.json)
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+struct Compare: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show two saved load-test results (--json files) side by side.")
+    @Argument(help: "The earlier result, e.g. before.loadtest.json") var before: String
+    @Argument(help: "The later result, e.g. after.loadtest.json") var after: String
+
+    func run() async throws {
+        try await reportingErrors {
+            print(try LoadTestRunner.compare(beforePath: self.before, afterPath: self.after))
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import LabKit
+import LabServer
+
+struct Up: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start everything for a scenario: PostgreSQL, seed data, build, and the server in watch mode."
+    )
+    @OptionGroup var scenario: ScenarioArgument
+    @Flag(help: "Run the reference solution (server-fixed) instead of the naive server.") var fixed = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let (paths, scenario) = try self.scenario.resolve()
+            print("Scenario \(scenario.number): \(scenario.manifest.title)\n")
+            let url = try await prepareDatabase(scenario, paths: paths)
+            try await WatchMode(paths: paths, scenario: scenario, product: productName(fixed: self.fixed), databaseURL: url).run()
+        }
+    }
+}
+
+struct Watch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build and run the server; rebuild and restart it whenever a file under Sources/ changes."
+    )
+    @OptionGroup var scenario: ScenarioArgument
+    @Flag(help: "Run server-fixed instead of server.") var fixed = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let (paths, scenario) = try self.scenario.resolve()
+            let url = try await prepareDatabase(scenario, paths: paths, seed: false)
+            try await WatchMode(paths: paths, scenario: scenario, product: productName(fixed: self.fixed), databaseURL: url).run()
+        }
+    }
+}
+
+struct Start: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Build and start the server in the background (stop it with ./lab stop).")
+    @OptionGroup var scenario: ScenarioArgument
+    @Flag(help: "Start server-fixed instead of server.") var fixed = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let (paths, scenario) = try self.scenario.resolve()
+            let url = try await prepareDatabase(scenario, paths: paths)
+            let product = productName(fixed: self.fixed)
+            printStep("building \(product) (release)...")
+            let binary = try SwiftBuild(paths: paths).build(scenario, product: product, streamOutput: true)
+            let server = ServerProcess(scenario: scenario, paths: paths)
+            let pid = try await server.startBackground(binary: binary, product: product, databaseURL: url)
+            printStep("\(product) running in the background on \(scenario.serverURL) (pid \(pid), log \(server.logFile.path))")
+            print("Load it: ./lab load \(scenario.number)    Stop it: ./lab stop \(scenario.number)")
+        }
+    }
+}
+
+struct Stop: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Stop the scenario's background server (gracefully).")
+    @OptionGroup var scenario: ScenarioArgument
+
+    func run() async throws {
+        try await reportingErrors {
+            let (paths, scenario) = try self.scenario.resolve()
+            if await ServerProcess(scenario: scenario, paths: paths).stopBackground() {
+                printStep("stopped the server of scenario \(scenario.number)")
+            } else {
+                printStep("no background server of scenario \(scenario.number) was running")
+            }
+        }
+    }
+}
+
+struct Build: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Build a scenario's servers and tests (release, shared build folder).")
+    @OptionGroup var scenario: ScenarioArgument
+
+    func run() async throws {
+        try await reportingErrors {
+            let (paths, scenario) = try self.scenario.resolve()
+            let status = try Shell.run(SwiftBuild(paths: paths).arguments(for: scenario) + ["--build-tests"])
+            if status != 0 { throw ExitCode(status) }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import LabKit
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "What is running: PostgreSQL and each scenario's server.")
+    func run() async throws {
+        try await reportingErrors {
+            let paths = try LabPaths.discover()
+            print(try databaseStatusLine(paths: paths))
+            for folder in paths.scenarioFolders() {
+                let scenario = try Scenario(folder: folder)
+                let server = ServerProcess(scenario: scenario, paths: paths)
+                let state: String
+                if let (pid, product) = server.running() {
+                    state = "\(product) running in the background (pid \(pid)) on \(scenario.serverURL)"
+                } else if ServerProcess.isListening(port: scenario.manifest.port) {
+                    state = "something answers on \(scenario.serverURL) (a ./lab up in another terminal?)"
+                } else {
+                    state = "no server running"
+                }
+                print("\(scenario.folderName): \(state)")
+            }
+        }
+    }
+}
+
+struct Down: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Stop every background server and PostgreSQL.")
+    func run() async throws {
+        try await reportingErrors {
+            let paths = try LabPaths.discover()
+            for folder in paths.scenarioFolders() {
+                let scenario = try Scenario(folder: folder)
+                if await ServerProcess(scenario: scenario, paths: paths).stopBackground() {
+                    printStep("stopped the server of \(scenario.folderName)")
+                }
+            }
+            if LabDatabase.isManaged, let cluster = try? PostgresCluster(paths: paths, install: false) {
+                try cluster.stop()
+                printStep("PostgreSQL stopped")
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import LabKit
+
+/// The README's test command: builds everything once into the shared build folder, then runs the Shared
+/// unit tests and every scenario's tests (lesson tests included) against the private PostgreSQL.
+struct Test: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run all tests: Shared unit tests, then every scenario's lesson and docs tests.")
+
+    func run() async throws {
+        try await reportingErrors {
+            let paths = try LabPaths.discover()
+            var timings: [(String, Double)] = []
+            var failures: [String] = []
+            func stage(_ name: String, _ arguments: [String], in directory: URL? = nil) throws {
+                printStep(name)
+                let start = ContinuousClock.now
+                let status = try Shell.run(arguments, in: directory)
+                timings.append((name, (ContinuousClock.now - start).seconds))
+                if status != 0 { failures.append("\(name) (exit \(status))") }
+            }
+            let scratch = ["--scratch-path", paths.scratch.path]
+            let shared = paths.root.appendingPathComponent("Shared").path
+            try stage("build Shared + tests (release)", ["swift", "build", "-c", "release", "--package-path", shared, "--build-tests"] + scratch)
+            try stage("Shared unit tests", ["swift", "test", "-c", "release", "--package-path", shared, "--skip-build"] + scratch)
+            let databaseStart = ContinuousClock.now
+            if LabDatabase.isManaged { try PostgresCluster(paths: paths).start() }
+            timings.append(("start PostgreSQL", (ContinuousClock.now - databaseStart).seconds))
+            for folder in paths.scenarioFolders() {
+                let name = folder.lastPathComponent
+                try stage("build \(name) + tests (release)", ["swift", "build", "-c", "release", "--package-path", folder.path, "--build-tests"] + scratch)
+                try stage("\(name) tests", ["swift", "test", "-c", "release", "--package-path", folder.path, "--skip-build"] + scratch)
+            }
+            print("\nStage times:")
+            for (name, seconds) in timings { print("  \(String(format: "%7.1f", seconds)) s  \(name)") }
+            if !failures.isEmpty {
+                throw LabError("failed: \(failures.joined(separator: ", "))")
+            }
+            print("\nAll test stages passed.")
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import LabKit
+import LabServer
+
+/// Runs a scenario's server in the foreground and, like nodemon, rebuilds and restarts it when a file under
+/// the scenario's `Sources/` changes. A failed build leaves the previous server running and shows the error.
+struct WatchMode {
+    let paths: LabPaths
+    let scenario: Scenario
+    let product: String
+    let databaseURL: DatabaseURL
+
+    func run() async throws {
+        Signals.install()
+        let builder = SwiftBuild(paths: self.paths)
+        let server = ServerProcess(scenario: self.scenario, paths: self.paths)
+        try server.ensurePortFree()
+        printStep("building \(self.product) (release; the very first build compiles the dependencies and takes several minutes)...")
+        let binary = try builder.build(self.scenario, product: self.product, streamOutput: true)
+        try server.ensurePortFree()
+        var child: Process? = try await self.start(binary, server: server)
+        self.printNextSteps()
+
+        let watcher = SourceWatcher(folder: self.scenario.folder.appendingPathComponent("Sources"))
+        var snapshot = watcher.snapshot()
+        while !Signals.shouldStop {
+            let running = child
+            guard
+                let changed = await watcher.waitForChange(
+                    from: snapshot,
+                    shouldStop: { Signals.shouldStop || (running.map { !$0.isRunning } ?? false) }
+                )
+            else {
+                if let exited = child, !exited.isRunning, !Signals.shouldStop {
+                    printStep("\(self.product) exited (status \(exited.terminationStatus)). Save a file to rebuild and start it again, or Ctrl-C to quit.")
+                    child = nil
+                }
+                continue
+            }
+            snapshot = changed
+            let started = ContinuousClock.now
+            printStep("change detected, rebuilding \(self.product)...")
+            let newBinary: URL
+            do {
+                newBinary = try builder.build(self.scenario, product: self.product, streamOutput: false)
+            } catch let failure as SwiftBuild.BuildFailed {
+                print(failure.description)
+                printStep(child == nil ? "fix the error and save again." : "the previous server is still running; fix the error and save again.")
+                continue
+            }
+            if let old = child { await ServerProcess.terminate(pid: old.processIdentifier); old.waitUntilExit() }
+            child = try await self.start(newBinary, server: server)
+            printStep("restarted in \(String(format: "%.1f", (ContinuousClock.now - started).seconds)) s (save → serving again)")
+        }
+        if let child, child.isRunning {
+            await ServerProcess.terminate(pid: child.processIdentifier)
+            child.waitUntilExit()
+        }
+        printStep("stopped.")
+    }
+
+    /// Starts the server as a child sharing this terminal, and waits until it answers `/health`.
+    private func start(_ binary: URL, server: ServerProcess) async throws -> Process {
+        let process = Process()
+        process.executableURL = binary
+        process.environment = server.environment(databaseURL: self.databaseURL)
+        try process.run()
+        try await server.waitUntilHealthy(timeout: .seconds(30)) { process.isRunning }
+        return process
+    }
+
+    private func printNextSteps() {
+        let n = self.scenario.number
+        print(
+            """
+
+            ✅ \(self.product) is running on \(self.scenario.serverURL)  (database \(self.databaseURL))
+               Watching \(self.scenario.folderName)/Sources/ - save a file and the server rebuilds and restarts.
+
+            Next, in a second terminal:
+               ./lab load \(n)          send the standard load (\(self.scenario.manifest.load.users) users, \(Int(self.scenario.manifest.load.durationSeconds)) s) and get a verdict
+               ./lab psql \(n)          open psql on the scenario database (try EXPLAIN ANALYZE)
+               curl -s \(self.scenario.serverURL)/metrics
+            Then read \(self.scenario.folderName)/SCENARIO.md. Ctrl-C here stops the server.
+
+            """
+        )
+    }
+}
