@@ -54,21 +54,18 @@ public struct ServerProcess: Sendable {
         }
         try self.ensurePortFree()
         try FileManager.default.createDirectory(at: self.paths.runtime(for: self.scenario), withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: self.logFile.path, contents: nil)
-        let log = try FileHandle(forWritingTo: self.logFile)
-        let process = Process()
-        // setsid: the server gets its own session, so it outlives this command and the terminal's Ctrl-C.
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        process.arguments = [binary.path]
-        process.environment = self.environment(databaseURL: databaseURL)
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let pid = process.processIdentifier
+        try? FileManager.default.removeItem(at: self.logFile)
+        // A new session: the server outlives this command and the terminal's Ctrl-C.
+        let child = try ChildProcess.spawn(
+            [binary.path],
+            environment: self.environment(databaseURL: databaseURL),
+            output: .file(self.logFile.path),
+            newSession: true
+        )
+        let pid = child.pid
         try "\(pid) \(product)\n".write(to: self.pidFile, atomically: true, encoding: .utf8)
         do {
-            try await self.waitUntilHealthy(timeout: .seconds(30)) { kill(pid, 0) == 0 }
+            try await self.waitUntilHealthy(timeout: .seconds(30)) { child.exitStatusIfExited() == nil }
         } catch {
             _ = kill(pid, SIGKILL)
             try? FileManager.default.removeItem(at: self.pidFile)

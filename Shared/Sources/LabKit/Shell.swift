@@ -8,34 +8,23 @@ public enum Shell {
     }
 
     /// Runs `arguments` and captures stdout and stderr together.
+    ///
+    /// Output goes to a temporary file rather than a pipe: `pg_ctl start` leaves a daemon behind that would
+    /// inherit a pipe's write end, and reading "until end of file" would then wait for ever.
     @discardableResult
     public static func capture(_ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        if let environment { process.environment = environment }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, text: String(decoding: data, as: UTF8.self))
+        let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("lab-\(UUID().uuidString).out")
+        defer { try? FileManager.default.removeItem(at: outputFile) }
+        let child = try ChildProcess.spawn(arguments, in: directory, environment: environment, output: .file(outputFile.path))
+        let status = child.wait()
+        let data = (try? Data(contentsOf: outputFile)) ?? Data()
+        return Output(status: status, text: String(decoding: data, as: UTF8.self))
     }
 
     /// Runs `arguments` with the terminal attached (output streams to the learner), returns the exit status.
     @discardableResult
     public static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        if let environment { process.environment = environment }
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        try ChildProcess.spawn(arguments, in: directory, environment: environment).wait()
     }
 
     /// Like ``capture(_:in:environment:)`` but throws with the program's output when it fails.

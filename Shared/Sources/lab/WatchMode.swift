@@ -1,6 +1,7 @@
 import Foundation
 import LabKit
 import LabServer
+import Synchronization
 
 /// Runs a scenario's server in the foreground and, like nodemon, rebuilds and restarts it when a file under
 /// the scenario's `Sources/` changes. A failed build leaves the previous server running and shows the error.
@@ -18,21 +19,27 @@ struct WatchMode {
         printStep("building \(self.product) (release; the very first build compiles the dependencies and takes several minutes)...")
         let binary = try builder.build(self.scenario, product: self.product, streamOutput: true)
         try server.ensurePortFree()
-        var child: Process? = try await self.start(binary, server: server)
+        var child: ChildProcess? = try await self.start(binary, server: server)
         self.printNextSteps()
 
         let watcher = SourceWatcher(folder: self.scenario.folder.appendingPathComponent("Sources"))
         var snapshot = watcher.snapshot()
         while !Signals.shouldStop {
             let running = child
+            let exitStatus = Mutex<Int32?>(nil)
             guard
                 let changed = await watcher.waitForChange(
                     from: snapshot,
-                    shouldStop: { Signals.shouldStop || (running.map { !$0.isRunning } ?? false) }
+                    shouldStop: {
+                        if Signals.shouldStop { return true }
+                        guard let running, let status = running.exitStatusIfExited() else { return false }
+                        exitStatus.withLock { $0 = status }
+                        return true
+                    }
                 )
             else {
-                if let exited = child, !exited.isRunning, !Signals.shouldStop {
-                    printStep("\(self.product) exited (status \(exited.terminationStatus)). Save a file to rebuild and start it again, or Ctrl-C to quit.")
+                if let status = exitStatus.withLock({ $0 }), !Signals.shouldStop {
+                    printStep("\(self.product) exited (status \(status)). Save a file to rebuild and start it again, or Ctrl-C to quit.")
                     child = nil
                 }
                 continue
@@ -48,25 +55,25 @@ struct WatchMode {
                 printStep(child == nil ? "fix the error and save again." : "the previous server is still running; fix the error and save again.")
                 continue
             }
-            if let old = child { await ServerProcess.terminate(pid: old.processIdentifier); old.waitUntilExit() }
+            if let old = child { await self.stop(old) }
             child = try await self.start(newBinary, server: server)
             printStep("restarted in \(String(format: "%.1f", (ContinuousClock.now - started).seconds)) s (save → serving again)")
         }
-        if let child, child.isRunning {
-            await ServerProcess.terminate(pid: child.processIdentifier)
-            child.waitUntilExit()
-        }
+        if let child { await self.stop(child) }
         printStep("stopped.")
     }
 
     /// Starts the server as a child sharing this terminal, and waits until it answers `/health`.
-    private func start(_ binary: URL, server: ServerProcess) async throws -> Process {
-        let process = Process()
-        process.executableURL = binary
-        process.environment = server.environment(databaseURL: self.databaseURL)
-        try process.run()
-        try await server.waitUntilHealthy(timeout: .seconds(30)) { process.isRunning }
-        return process
+    private func start(_ binary: URL, server: ServerProcess) async throws -> ChildProcess {
+        let child = try ChildProcess.spawn([binary.path], environment: server.environment(databaseURL: self.databaseURL))
+        try await server.waitUntilHealthy(timeout: .seconds(30)) { child.exitStatusIfExited() == nil }
+        return child
+    }
+
+    /// Graceful stop (in-flight requests finish), then reap the process.
+    private func stop(_ child: ChildProcess) async {
+        await ServerProcess.terminate(pid: child.pid)
+        _ = child.exitStatusIfExited()
     }
 
     private func printNextSteps() {
