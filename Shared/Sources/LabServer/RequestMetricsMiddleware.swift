@@ -36,8 +36,8 @@ public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddlewar
     }
 
     private func record(_ request: Request, _ context: Context, status: HTTPResponse.Status, since start: ContinuousClock.Instant) {
-        // Requests that matched no route share one label value, so a scanner probing random paths
-        // cannot create thousands of series.
+        // Requests that matched no route share one label value (Hummingbird's router names them "NotFound"),
+        // so a scanner probing random paths cannot create thousands of series.
         let route = context.endpointPath ?? "unmatched"
         self.metrics.record(route: route, method: request.method, status: status, duration: ContinuousClock.now - start)
     }

@@ -84,7 +84,7 @@ public enum LoadGenerator {
                         requestsPerSecond: Double(answered - last),
                         sent: snapshot.counts.sent,
                         failed: snapshot.counts.timeouts + snapshot.counts.connectionErrors + snapshot.counts.httpErrorCount,
-                        p99Milliseconds: LoadStats.Bucket.latency(of: snapshot.histogram).p99
+                        p99Milliseconds: snapshot.latency.summary.p99
                     )
                 )
                 last = answered

@@ -51,5 +51,19 @@ public struct LoadResult: Codable, Sendable, Equatable {
     public struct Endpoint: Codable, Sendable, Equatable {
         public var name: String
         public var counts: Counts
+        public init(name: String, counts: Counts) {
+            self.name = name
+            self.counts = counts
+        }
+    }
+
+    public init(url: String, users: Int, durationSeconds: Double, timeoutSeconds: Double, elapsedSeconds: Double, totals: Counts, endpoints: [Endpoint]) {
+        self.url = url
+        self.users = users
+        self.durationSeconds = durationSeconds
+        self.timeoutSeconds = timeoutSeconds
+        self.elapsedSeconds = elapsedSeconds
+        self.totals = totals
+        self.endpoints = endpoints
     }
 }

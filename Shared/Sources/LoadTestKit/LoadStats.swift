@@ -5,15 +5,10 @@ import Histogram
 /// Only touched from its own event loop (no locks on the hot path); the generator merges the loops' stats
 /// for progress lines and the final result.
 final class LoadStats {
-    /// Latencies are recorded in microseconds, up to 10 minutes, to 3 significant digits (HdrHistogram).
-    static func makeHistogram() -> Histogram<UInt64> {
-        Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
-    }
-
     struct Bucket: Sendable {
         var counts = LoadResult.Counts()
         var answeredInWindow = 0
-        var histogram = LoadStats.makeHistogram()
+        var latency = LatencyRecorder()
 
         mutating func merge(_ other: Bucket) {
             self.counts.sent += other.counts.sent
@@ -22,28 +17,17 @@ final class LoadStats {
             self.counts.connectionErrors += other.counts.connectionErrors
             self.counts.httpErrors.merge(other.counts.httpErrors, uniquingKeysWith: +)
             self.answeredInWindow += other.answeredInWindow
-            self.histogram.add(other.histogram)
+            self.latency.merge(other.latency)
         }
 
         /// The counts with throughput and latency filled in.
         func finished(windowSeconds: Double) -> LoadResult.Counts {
             var counts = self.counts
             counts.requestsPerSecond = windowSeconds > 0 ? Double(self.answeredInWindow) / windowSeconds : 0
-            counts.latency = Self.latency(of: self.histogram)
+            counts.latency = self.latency.summary
             return counts
         }
 
-        static func latency(of histogram: Histogram<UInt64>) -> LoadResult.Latency {
-            var latency = LoadResult.Latency()
-            guard histogram.totalCount > 0 else { return latency }
-            latency.p50 = Double(histogram.valueAtPercentile(50)) / 1000
-            latency.p90 = Double(histogram.valueAtPercentile(90)) / 1000
-            latency.p99 = Double(histogram.valueAtPercentile(99)) / 1000
-            latency.p999 = Double(histogram.valueAtPercentile(99.9)) / 1000
-            latency.max = Double(histogram.max) / 1000
-            latency.mean = histogram.mean / 1000
-            return latency
-        }
     }
 
     var total = Bucket()
@@ -82,11 +66,42 @@ final class LoadStats {
         case .connectionError: bucket.counts.connectionErrors += 1
         }
         if let latency {
-            _ = bucket.histogram.record(max(1, latency / 1000))
+            bucket.latency.record(nanoseconds: latency)
         }
         switch outcome {
         case .success, .httpError: if inWindow { bucket.answeredInWindow += 1 }
         case .timeout, .connectionError: break
         }
+    }
+}
+
+/// Latency percentiles without storing every sample: an HdrHistogram in microseconds, up to 10 minutes, with
+/// 3 significant digits (any percentile is within 0.1% of the exact value).
+public struct LatencyRecorder: Sendable {
+    private var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+
+    public init() {}
+
+    public var count: UInt64 { self.histogram.totalCount }
+
+    public mutating func record(nanoseconds: UInt64) {
+        _ = self.histogram.record(min(600_000_000, max(1, nanoseconds / 1000)))
+    }
+
+    public mutating func merge(_ other: LatencyRecorder) {
+        self.histogram.add(other.histogram)
+    }
+
+    /// p50/p90/p99/p99.9/max/mean in milliseconds (all 0 when nothing was recorded).
+    public var summary: LoadResult.Latency {
+        var latency = LoadResult.Latency()
+        guard self.histogram.totalCount > 0 else { return latency }
+        latency.p50 = Double(self.histogram.valueAtPercentile(50)) / 1000
+        latency.p90 = Double(self.histogram.valueAtPercentile(90)) / 1000
+        latency.p99 = Double(self.histogram.valueAtPercentile(99)) / 1000
+        latency.p999 = Double(self.histogram.valueAtPercentile(99.9)) / 1000
+        latency.max = Double(self.histogram.max) / 1000
+        latency.mean = self.histogram.mean / 1000
+        return latency
     }
 }

@@ -1,0 +1,57 @@
+import LabKit
+import LabServer
+import Logging
+import Testing
+
+@Suite("Configuration and database URLs")
+struct ConfigurationTests {
+    @Test("command line beats environment beats defaults")
+    func precedence() throws {
+        let defaults = try LabServerConfiguration.load(defaultDatabase: "scenario_01", arguments: ["server"], environment: [:])
+        #expect(defaults.host == "127.0.0.1")
+        #expect(defaults.port == 8080)
+        #expect(defaults.databaseURL == DatabaseURL(host: "127.0.0.1", port: 54329, username: "lab", password: "lab", database: "scenario_01"))
+        let configured = try LabServerConfiguration.load(
+            defaultDatabase: "scenario_01",
+            arguments: ["server", "--http-port", "9001"],
+            environment: ["HTTP_PORT": "9000", "HTTP_HOST": "0.0.0.0", "DATABASE_URL": "postgres://app:s%40cret@db:5432/shop", "LOG_LEVEL": "debug"]
+        )
+        #expect(configured.port == 9001)
+        #expect(configured.host == "0.0.0.0")
+        #expect(configured.databaseURL == DatabaseURL(host: "db", port: 5432, username: "app", password: "s@cret", database: "shop"))
+        #expect(configured.logLevel == .debug)
+    }
+
+    @Test("bad values are rejected with a message naming the key")
+    func badValues() {
+        #expect(throws: ConfigurationError.self) {
+            try LabServerConfiguration.load(defaultDatabase: "x", arguments: ["server"], environment: ["HTTP_PORT": "eighty"])
+        }
+        #expect(throws: ConfigurationError.self) {
+            try LabServerConfiguration.load(defaultDatabase: "x", arguments: ["server"], environment: ["LOG_LEVEL": "loud"])
+        }
+        do {
+            _ = try DatabaseURL("mysql://u@h/db")
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("must start with postgres://"))
+        }
+        #expect(throws: DatabaseURLError.self) { try DatabaseURL("postgres://localhost/db") }
+        #expect(throws: DatabaseURLError.self) { try DatabaseURL("postgres://u@localhost:5432") }
+        // The password never appears in logs.
+        let url = try? DatabaseURL("postgres://u:secret@h:1/d")
+        #expect(url?.description == "postgres://u@h:1/d")
+    }
+
+    @Test("seed batches cover every id exactly once, whatever the batch size")
+    func seedBatches() {
+        #expect(Seeder.batches(rows: 250, batchSize: 100) == [1...100, 101...200, 201...250])
+        let million = Seeder.batches(rows: 1_000_000, batchSize: 100_000)
+        #expect(million.count == 10)
+        #expect(million.reduce(0) { $0 + $1.count } == 1_000_000)
+        #expect(zip(million, million.dropFirst()).allSatisfy { $0.upperBound + 1 == $1.lowerBound })
+        #expect(Seeder.batches(rows: 0, batchSize: 10).isEmpty)
+        // Same inputs, same plan: the batch SQL computes every value from the id, so same plan, same rows.
+        #expect(Seeder.batches(rows: 12345, batchSize: 1000) == Seeder.batches(rows: 12345, batchSize: 1000))
+    }
+}
