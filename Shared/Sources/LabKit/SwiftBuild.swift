@@ -33,7 +33,15 @@ public struct SwiftBuild: Sendable {
             let output = try Shell.capture(arguments)
             guard output.status == 0 else { throw BuildFailed(output: output.text) }
         }
+        return try self.install(scenario, product: product)
+    }
+
+    /// Copies the last built `product` into the scenario's runtime folder and returns the copy's path.
+    public func install(_ scenario: Scenario, product: String) throws -> URL {
         let built = self.paths.scratch.appendingPathComponent("release").appendingPathComponent(product)
+        guard FileManager.default.isExecutableFile(atPath: built.path) else {
+            throw LabError("\(product) is not built yet (\(built.path)); build it with ./lab build \(scenario.number)")
+        }
         let bin = self.paths.runtime(for: scenario).appendingPathComponent("bin")
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
         let copy = bin.appendingPathComponent(product)

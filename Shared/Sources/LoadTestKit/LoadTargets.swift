@@ -53,6 +53,11 @@ public struct LoadTargets: Codable, Sendable, Equatable {
         return checks
     }
 
+    /// True when every target that is set is met.
+    public func allMet(_ counts: LoadResult.Counts) -> Bool {
+        self.evaluate(counts).allSatisfy(\.passed)
+    }
+
     public var isEmpty: Bool {
         self.minSuccessRate == nil && self.maxP99Milliseconds == nil && self.minRequestsPerSecond == nil
     }
