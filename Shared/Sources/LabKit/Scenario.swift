@@ -75,7 +75,11 @@ public struct Scenario: Sendable {
 
     /// Finds a scenario by what a learner would type: `01`, `1`, `scenario-01-single-server`, or nothing
     /// (the scenario folder the current directory is in).
-    public static func find(_ name: String?, in paths: LabPaths, currentDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws -> Scenario {
+    public static func find(
+        _ name: String?,
+        in paths: LabPaths,
+        currentDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    ) throws -> Scenario {
         let folders = paths.scenarioFolders()
         let available = folders.map(\.lastPathComponent).joined(separator: ", ")
         guard let name, !name.isEmpty else {

@@ -50,7 +50,9 @@ public struct ServerProcess: Sendable {
     /// Starts `binary` in the background and waits until `/health` answers.
     public func startBackground(binary: URL, product: String, databaseURL: DatabaseURL) async throws -> Int32 {
         if let (pid, running) = self.running() {
-            throw LabError("\(running) of \(self.scenario.folderName) is already running (pid \(pid)). Stop it first: ./lab stop \(self.scenario.number)")
+            throw LabError(
+                "\(running) of \(self.scenario.folderName) is already running (pid \(pid)). Stop it first: ./lab stop \(self.scenario.number)"
+            )
         }
         try self.ensurePortFree()
         try FileManager.default.createDirectory(at: self.paths.runtime(for: self.scenario), withIntermediateDirectories: true)

@@ -1,9 +1,10 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 
 /// Ctrl-C handling for foreground commands (`./lab up`): remember that the learner asked to stop, so the
 /// command can stop its server cleanly instead of dying mid-way.

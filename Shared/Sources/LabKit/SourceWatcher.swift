@@ -14,7 +14,11 @@ public struct SourceWatcher: Sendable {
     /// Path → modification time of every regular file under ``folder``.
     public func snapshot() -> [String: Date] {
         var result: [String: Date] = [:]
-        guard let enumerator = FileManager.default.enumerator(at: self.folder, includingPropertiesForKeys: [.contentModificationDateKey, .isRegularFileKey])
+        guard
+            let enumerator = FileManager.default.enumerator(
+                at: self.folder,
+                includingPropertiesForKeys: [.contentModificationDateKey, .isRegularFileKey]
+            )
         else { return result }
         for case let url as URL in enumerator {
             let values = try? url.resourceValues(forKeys: [.contentModificationDateKey, .isRegularFileKey])

@@ -1,10 +1,11 @@
+import Prometheus
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Prometheus
-import Synchronization
 
 /// The conventional `process_*` metrics (CPU seconds, resident memory, open file descriptors, ...), read
 /// from `/proc/self` each time `/metrics` is scraped.

@@ -9,7 +9,12 @@ public enum LoadComparison {
         func line(_ label: String, _ before: String, _ after: String, _ change: String) {
             lines.append("  " + pad(label, 26) + padLeft(before, 14) + padLeft(after, 14) + "   " + change)
         }
-        line("Throughput (req/s)", format(b.requestsPerSecond, digits: 0), format(a.requestsPerSecond, digits: 0), ratio(b.requestsPerSecond, a.requestsPerSecond, higherIsBetter: true))
+        line(
+            "Throughput (req/s)",
+            format(b.requestsPerSecond, digits: 0),
+            format(a.requestsPerSecond, digits: 0),
+            ratio(b.requestsPerSecond, a.requestsPerSecond, higherIsBetter: true)
+        )
         line("Success rate", format(b.successRate, digits: 2) + "%", format(a.successRate, digits: 2) + "%", points(b.successRate, a.successRate))
         line("Failed requests", count(b.failed), count(a.failed), "")
         line("  timed out", count(b.timeouts), count(a.timeouts), "")

@@ -57,8 +57,13 @@ public enum LoadGenerator {
                 try await loop.submit {
                     NIOLoopBound(
                         Worker(
-                            eventLoop: loop, mix: mix, endpoints: plan.requests.count, target: target, timeout: timeout,
-                            users: userCount, seed: plan.seed &+ UInt64(index) &* 1_000_003
+                            eventLoop: loop,
+                            mix: mix,
+                            endpoints: plan.requests.count,
+                            target: target,
+                            timeout: timeout,
+                            users: userCount,
+                            seed: plan.seed &+ UInt64(index) &* 1_000_003
                         ),
                         eventLoop: loop
                     )
@@ -146,15 +151,28 @@ public enum LoadGenerator {
             }
         }
 
+        private var sweeping = true
+
         func start() {
             for user in self.users { user.start() }
+            self.sweepTimeouts()
+        }
+
+        /// One timer for all users of this loop, every 10 ms: plenty of precision for timeouts of seconds.
+        private func sweepTimeouts() {
+            guard self.sweeping else { return }
+            let now = VirtualUser.now()
+            for user in self.users { user.checkTimeout(now: now) }
+            self.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(10)) { self.sweepTimeouts() }
         }
 
         /// Ends the throughput window now and stops every user; completes when all in-flight requests are counted.
         func stop() -> EventLoopFuture<Void> {
             self.stats.windowEnd = VirtualUser.now()
             for user in self.users { user.stop() }
-            return EventLoopFuture.andAllSucceed(self.users.map(\.finishedFuture), on: self.eventLoop)
+            return EventLoopFuture.andAllSucceed(self.users.map(\.finishedFuture), on: self.eventLoop).assumeIsolated().always { _ in
+                self.sweeping = false
+            }.nonisolated()
         }
     }
 }

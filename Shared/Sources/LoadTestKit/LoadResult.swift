@@ -57,7 +57,15 @@ public struct LoadResult: Codable, Sendable, Equatable {
         }
     }
 
-    public init(url: String, users: Int, durationSeconds: Double, timeoutSeconds: Double, elapsedSeconds: Double, totals: Counts, endpoints: [Endpoint]) {
+    public init(
+        url: String,
+        users: Int,
+        durationSeconds: Double,
+        timeoutSeconds: Double,
+        elapsedSeconds: Double,
+        totals: Counts,
+        endpoints: [Endpoint]
+    ) {
         self.url = url
         self.users = users
         self.durationSeconds = durationSeconds

@@ -1,42 +1,42 @@
-import NIOHTTP1
+import NIOCore
 
 /// The plan's request templates turned into ready-made request heads, and a weighted picker over them.
 ///
-/// Rendering happens once before the test (up to ``variantsPerTemplate`` parameter combinations per
-/// template), so the hot path only picks a prepared head.
+/// Rendering and encoding happen once before the test (up to ``variantsPerTemplate`` parameter combinations
+/// per template), so the hot path only picks a ready-made buffer: writing it costs a reference count.
 struct RequestMix: Sendable {
     static let variantsPerTemplate = 4096
-    let heads: [[HTTPRequestHead]]
+    let requests: [[ByteBuffer]]
     /// Running sum of the weights, for picking a template in proportion to its weight.
     let cumulativeWeights: [Int]
 
     init(plan: LoadPlan, host: String) {
         var rng = SplitMix64(seed: plan.seed ^ 0x5EED)
-        var heads: [[HTTPRequestHead]] = []
+        var requests: [[ByteBuffer]] = []
         for template in plan.requests {
             let count = template.placeholderNames.isEmpty ? 1 : Self.variantsPerTemplate
-            var variants: [HTTPRequestHead] = []
+            var variants: [ByteBuffer] = []
             for _ in 0..<count {
                 let path = template.render { name in
                     let values = plan.parameters[name] ?? [""]
                     return values[Int(rng.next() % UInt64(values.count))]
                 }
-                var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: template.method), uri: path)
-                head.headers.add(name: "Host", value: host)
-                head.headers.add(name: "User-Agent", value: "lab-loadtest")
-                variants.append(head)
+                variants.append(ByteBuffer(string: "\(template.method) \(path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: lab-loadtest\r\n\r\n"))
             }
-            heads.append(variants)
+            requests.append(variants)
         }
-        self.heads = heads
+        self.requests = requests
         var sum = 0
-        self.cumulativeWeights = plan.requests.map { sum += $0.weight; return sum }
+        self.cumulativeWeights = plan.requests.map {
+            sum += $0.weight
+            return sum
+        }
     }
 
-    func pick(using rng: inout SplitMix64) -> (endpoint: Int, head: HTTPRequestHead) {
+    func pick(using rng: inout SplitMix64) -> (endpoint: Int, request: ByteBuffer) {
         let roll = Int(rng.next() % UInt64(self.cumulativeWeights.last!))
         let endpoint = self.cumulativeWeights.firstIndex { roll < $0 }!
-        let variants = self.heads[endpoint]
+        let variants = self.requests[endpoint]
         return (endpoint, variants[Int(rng.next() % UInt64(variants.count))])
     }
 }

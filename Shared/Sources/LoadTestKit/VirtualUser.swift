@@ -42,7 +42,7 @@ final class VirtualUser {
         if self.activeHandler == nil && !self.isConnecting { self.finish() }
     }
 
-    func nextRequest() -> (endpoint: Int, head: HTTPRequestHead) {
+    func nextRequest() -> (endpoint: Int, request: ByteBuffer) {
         self.mix.pick(using: &self.rng)
     }
 
@@ -55,7 +55,10 @@ final class VirtualUser {
             .connectTimeout(self.timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    // Requests go out as ready-made bytes (PreEncodedRequestWriter), so no request encoder runs per
+                    // request; the response decoder still sees each request head to pair answers with requests.
+                    try channel.pipeline.syncOperations.addHandler(PreEncodedRequestWriter())
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)))
                     try channel.pipeline.syncOperations.addHandler(VirtualUserHandler(user: user.value))
                 }
             }
@@ -78,6 +81,11 @@ final class VirtualUser {
         self.activeHandler = handler
     }
 
+    /// Called by the worker's timer: fails the request in flight if it has waited longer than the timeout.
+    func checkTimeout(now: UInt64) {
+        self.activeHandler?.checkTimeout(now: now, limit: UInt64(self.timeout.nanoseconds))
+    }
+
     /// The connection closed (server closed it, it broke, or we closed it after a timeout).
     func handlerClosed() {
         self.activeHandler = nil
@@ -98,7 +106,11 @@ final class VirtualUserHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundOut = HTTPClientRequestPart
 
+    /// What the response decoder is told about each request (it only looks at the method).
+    private static let observedHead = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
+
     private let user: VirtualUser
+    private var context: ChannelHandlerContext?
     private struct InFlight {
         var endpoint: Int
         var start: UInt64
@@ -106,13 +118,13 @@ final class VirtualUserHandler: ChannelInboundHandler, RemovableChannelHandler {
         var keepAlive = true
     }
     private var inFlight: InFlight?
-    private var timeoutTask: Scheduled<Void>?
 
     init(user: VirtualUser) {
         self.user = user
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        self.context = context
         self.user.handlerBecameActive(self)
         self.sendNext(context: context)
     }
@@ -122,15 +134,11 @@ final class VirtualUserHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
-        let (endpoint, head) = self.user.nextRequest()
+        let (endpoint, request) = self.user.nextRequest()
         self.user.stats.recordSent(endpoint: endpoint)
         self.inFlight = InFlight(endpoint: endpoint, start: VirtualUser.now())
-        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
-        let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-        self.timeoutTask = context.eventLoop.assumeIsolated().scheduleTask(in: self.user.timeout) {
-            self.timedOut(context: loopBoundContext.value)
-        }
+        context.write(self.wrapOutboundOut(.head(Self.observedHead)), promise: nil)
+        context.writeAndFlush(self.wrapOutboundOut(.body(.byteBuffer(request))), promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -143,7 +151,6 @@ final class VirtualUserHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .end:
             guard let request = self.inFlight else { return }
             self.inFlight = nil
-            self.timeoutTask?.cancel()
             let now = VirtualUser.now()
             let outcome: LoadStats.Outcome = (200..<300).contains(request.status) ? .success : .httpError(status: request.status)
             self.user.stats.record(outcome, endpoint: request.endpoint, latencyNanoseconds: now - request.start, now: now)
@@ -155,17 +162,18 @@ final class VirtualUserHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    private func timedOut(context: ChannelHandlerContext) {
-        guard let request = self.inFlight else { return }
+    /// Fails the request in flight when it has waited more than `limit` nanoseconds. A timer per worker
+    /// calls this every few milliseconds: cheaper than scheduling (and cancelling) a timer per request.
+    func checkTimeout(now: UInt64, limit: UInt64) {
+        guard let request = self.inFlight, now - request.start >= limit, let context = self.context else { return }
         self.inFlight = nil
-        let now = VirtualUser.now()
         self.user.stats.record(.timeout, endpoint: request.endpoint, latencyNanoseconds: now - request.start, now: now)
         // The answer may still arrive later; this connection cannot be reused for the next request.
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.timeoutTask?.cancel()
+        self.context = nil
         if let request = self.inFlight {
             self.inFlight = nil
             self.user.stats.record(.connectionError, endpoint: request.endpoint, latencyNanoseconds: nil, now: VirtualUser.now())
@@ -178,5 +186,21 @@ final class VirtualUserHandler: ChannelInboundHandler, RemovableChannelHandler {
         // Reset by peer, a malformed response...: the request in flight fails as a connection error when
         // the channel becomes inactive.
         context.close(promise: nil)
+    }
+}
+
+/// First handler of a virtual user's pipeline: sends the ready-made request bytes (carried as the body part)
+/// and drops the head part, which only exists so the response decoder can pair answers with requests.
+final class PreEncodedRequestWriter: ChannelOutboundHandler {
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = IOData
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch self.unwrapOutboundIn(data) {
+        case .body(let bytes):
+            context.write(self.wrapOutboundOut(bytes), promise: promise)
+        case .head, .end:
+            promise?.succeed()
+        }
     }
 }

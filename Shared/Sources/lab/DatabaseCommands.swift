@@ -25,7 +25,10 @@ struct DatabaseStart: AsyncParsableCommand {
             for folder in paths.scenarioFolders() {
                 try await LabDatabase(paths: paths).ensureDatabase(for: try Scenario(folder: folder))
             }
-            printStep(started ? "PostgreSQL started on 127.0.0.1:\(PostgresCluster.port)" : "PostgreSQL already running on 127.0.0.1:\(PostgresCluster.port)")
+            printStep(
+                started
+                    ? "PostgreSQL started on 127.0.0.1:\(PostgresCluster.port)" : "PostgreSQL already running on 127.0.0.1:\(PostgresCluster.port)"
+            )
         }
     }
 }
@@ -108,12 +111,14 @@ struct Psql: AsyncParsableCommand {
         try await reportingErrors {
             let (paths, scenario) = try self.scenario.resolve()
             let url = try await prepareDatabase(scenario, paths: paths, seed: false)
-            let psql = (try? PostgresCluster(paths: paths, install: false)).map { $0.binDir.appendingPathComponent("psql").path }
+            let psql =
+                (try? PostgresCluster(paths: paths, install: false)).map { $0.binDir.appendingPathComponent("psql").path }
                 .flatMap { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil } ?? Shell.which("psql")
             guard let psql else { throw LabError("psql is not installed: sudo apt-get install -y postgresql-client") }
             var environment = ProcessInfo.processInfo.environment
             environment["PGPASSWORD"] = url.password ?? ""
-            let arguments = [psql, "--host", url.host, "--port", String(url.port), "--username", url.username, "--dbname", url.database]
+            let arguments =
+                [psql, "--host", url.host, "--port", String(url.port), "--username", url.username, "--dbname", url.database]
                 + self.psqlArguments
             // Replace this process with psql so it owns the terminal (line editing, Ctrl-C, \q).
             for (key, value) in environment { setenv(key, value, 1) }

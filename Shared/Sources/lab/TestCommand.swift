@@ -20,6 +20,10 @@ struct Test: AsyncParsableCommand {
                 if status != 0 { failures.append("\(name) (exit \(status))") }
             }
             let scratch = ["--scratch-path", paths.scratch.path]
+            let swiftFolders =
+                ["Shared/Sources", "Shared/Tests"]
+                + paths.scenarioFolders().flatMap { ["\($0.lastPathComponent)/Sources", "\($0.lastPathComponent)/Tests"] }
+            try stage("swift format lint", ["swift", "format", "lint", "--strict", "-r"] + swiftFolders, in: paths.root)
             let shared = paths.root.appendingPathComponent("Shared").path
             try stage("build Shared + tests (release)", ["swift", "build", "-c", "release", "--package-path", shared, "--build-tests"] + scratch)
             try stage("Shared unit tests", ["swift", "test", "-c", "release", "--package-path", shared, "--skip-build"] + scratch)
@@ -28,7 +32,10 @@ struct Test: AsyncParsableCommand {
             timings.append(("start PostgreSQL", (ContinuousClock.now - databaseStart).seconds))
             for folder in paths.scenarioFolders() {
                 let name = folder.lastPathComponent
-                try stage("build \(name) + tests (release)", ["swift", "build", "-c", "release", "--package-path", folder.path, "--build-tests"] + scratch)
+                try stage(
+                    "build \(name) + tests (release)",
+                    ["swift", "build", "-c", "release", "--package-path", folder.path, "--build-tests"] + scratch
+                )
                 try stage("\(name) tests", ["swift", "test", "-c", "release", "--package-path", folder.path, "--skip-build"] + scratch)
             }
             print("\nStage times:")

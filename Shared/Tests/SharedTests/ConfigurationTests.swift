@@ -55,3 +55,36 @@ struct ConfigurationTests {
         #expect(Seeder.batches(rows: 12345, batchSize: 1000) == Seeder.batches(rows: 12345, batchSize: 1000))
     }
 }
+
+@Suite("Commands extracted from documents")
+struct DocCommandsTests {
+    @Test("only shell blocks count, comments and other languages are skipped")
+    func extraction() {
+        let markdown = """
+            Run this:
+            ```sh
+            # terminal 1
+            ./lab up 01
+
+            ./lab load 01 --json before.loadtest.json
+            ```
+            ```text
+            ./lab not-a-command
+            ```
+            ```swift
+            let x = 1
+            ```
+            ```bash
+            curl -s http://127.0.0.1:8080/users/42
+            ```
+            """
+        #expect(
+            DocCommands.extract(fromMarkdown: markdown) == [
+                "./lab up 01", "./lab load 01 --json before.loadtest.json", "curl -s http://127.0.0.1:8080/users/42",
+            ]
+        )
+        #expect(DocCommands.isLongRunning("./lab up 01"))
+        #expect(!DocCommands.isLongRunning("./lab load 01"))
+        #expect(DocCommands.exitStatusIsVerdict("./lab load 01 --json x"))
+    }
+}

@@ -58,7 +58,10 @@ struct LoadGeneratorTests {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
         let plan = LoadPlan(
-            url: server.url, users: 4, durationSeconds: 1, timeoutSeconds: 5,
+            url: server.url,
+            users: 4,
+            durationSeconds: 1,
+            timeoutSeconds: 5,
             requests: [RequestTemplate(name: "ok", path: "/ok", weight: 3), RequestTemplate(name: "missing", path: "/users/{id}", weight: 1)],
             parameters: ["id": ["1", "2"]]
         )
@@ -111,7 +114,15 @@ struct LoadResultTests {
 
     @Test("the report and the comparison say it in plain words")
     func reports() {
-        var before = LoadResult(url: "http://x", users: 100, durationSeconds: 20, timeoutSeconds: 5, elapsedSeconds: 25, totals: .init(), endpoints: [])
+        var before = LoadResult(
+            url: "http://x",
+            users: 100,
+            durationSeconds: 20,
+            timeoutSeconds: 5,
+            elapsedSeconds: 25,
+            totals: .init(),
+            endpoints: []
+        )
         before.totals.sent = 510
         before.totals.succeeded = 275
         before.totals.timeouts = 235

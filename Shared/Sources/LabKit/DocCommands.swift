@@ -1,0 +1,41 @@
+import Foundation
+
+/// The shell commands a document tells the learner to run: every line of its ```sh and ```bash blocks,
+/// without blank lines and `#` comments, in document order.
+///
+/// Tests run exactly these lines, so README.md and SCENARIO.md cannot drift from the tools.
+public enum DocCommands {
+    public static func extract(fromMarkdown markdown: String) -> [String] {
+        var commands: [String] = []
+        var inShellBlock = false
+        var inOtherBlock = false
+        for rawLine in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("```") {
+                if inShellBlock || inOtherBlock {
+                    inShellBlock = false
+                    inOtherBlock = false
+                } else {
+                    let language = line.dropFirst(3).trimmingCharacters(in: .whitespaces)
+                    inShellBlock = ["sh", "bash", "shell"].contains(language)
+                    inOtherBlock = !inShellBlock
+                }
+                continue
+            }
+            guard inShellBlock, !line.isEmpty, !line.hasPrefix("#") else { continue }
+            commands.append(line)
+        }
+        return commands
+    }
+
+    /// Commands that keep running (a server in the foreground): the test starts them in the background and
+    /// waits for the server instead of waiting for them to exit.
+    public static func isLongRunning(_ command: String) -> Bool {
+        command.hasPrefix("./lab up") || command.hasPrefix("./lab watch")
+    }
+
+    /// Commands whose exit status is a verdict (1 = a target was missed), not an error.
+    public static func exitStatusIsVerdict(_ command: String) -> Bool {
+        command.hasPrefix("./lab load")
+    }
+}
