@@ -47,7 +47,7 @@ public struct Lesson: Sendable {
             let plan = try await self.scenario.loadPlan(database: self.database)
             let result = try await LoadGenerator.run(plan)
             await server.stopBackground()
-            print("--- \(label) ---\n" + LoadReport.render(result, targets: self.scenario.manifest.targets) + "\n")
+            say("--- \(label) ---\n" + LoadReport.render(result, targets: self.scenario.manifest.targets) + "\n")
             return result
         } catch {
             await server.stopBackground()

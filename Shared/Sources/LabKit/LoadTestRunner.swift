@@ -5,17 +5,17 @@ import LoadTestKit
 /// verdict, the `--json` file, and the exit code (0 all targets met, 1 a target missed).
 public enum LoadTestRunner {
     public static func run(_ plan: LoadPlan, targets: LoadTargets, jsonPath: String?) async throws -> Int32 {
-        print("Sending load: \(plan.users) users for \(Int(plan.durationSeconds)) s to \(plan.url) (timeout \(plan.timeoutSeconds) s per request)")
+        say("Sending load: \(plan.users) users for \(Int(plan.durationSeconds)) s to \(plan.url) (timeout \(plan.timeoutSeconds) s per request)")
         let result = try await LoadGenerator.run(plan) { progress in
-            print(LoadReport.progressLine(progress, durationSeconds: plan.durationSeconds))
+            say(LoadReport.progressLine(progress, durationSeconds: plan.durationSeconds))
         }
-        print("")
-        print(LoadReport.render(result, targets: targets))
+        say("")
+        say(LoadReport.render(result, targets: targets))
         if let jsonPath {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(result).write(to: URL(fileURLWithPath: jsonPath))
-            print("\nSaved to \(jsonPath). Compare two runs with: ./lab compare BEFORE.json AFTER.json")
+            say("\nSaved to \(jsonPath). Compare two runs with: ./lab compare BEFORE.json AFTER.json")
         }
         let passed = targets.evaluate(result.totals).allSatisfy(\.passed)
         return passed ? 0 : 1

@@ -27,11 +27,11 @@ public struct PostgresCluster: Sendable {
         guard install else { throw Self.notInstalledError() }
         let apt = ["apt-get", "install", "-y", "--no-install-recommends", "postgresql", "postgresql-contrib"]
         if Shell.isRoot, Shell.which("apt-get") != nil {
-            print("PostgreSQL server programs not found: installing them with apt-get (one time)...")
+            say("PostgreSQL server programs not found: installing them with apt-get (one time)...")
             _ = try? Shell.run(["apt-get", "update"])
             guard try Shell.run(apt) == 0 else { throw Self.notInstalledError() }
         } else if Shell.which("sudo") != nil, Shell.which("apt-get") != nil, (try? Shell.capture(["sudo", "-n", "true"]).status) == 0 {
-            print("PostgreSQL server programs not found: installing them with sudo apt-get (one time)...")
+            say("PostgreSQL server programs not found: installing them with sudo apt-get (one time)...")
             _ = try? Shell.run(["sudo", "-n", "apt-get", "update"])
             guard try Shell.run(["sudo", "-n"] + apt) == 0 else { throw Self.notInstalledError() }
         } else {

@@ -49,3 +49,10 @@ public enum Shell {
 
     public static var isRoot: Bool { geteuid() == 0 }
 }
+
+/// Prints a line and flushes it at once, so progress shows even when output goes to a file or a pipe
+/// (a Codespace's log, CI), where standard output is otherwise buffered.
+public func say(_ text: String = "") {
+    print(text)
+    fflush(nil)
+}

@@ -48,7 +48,7 @@ struct DatabaseStatus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Is PostgreSQL running?")
     func run() async throws {
         try await reportingErrors {
-            print(try databaseStatusLine(paths: try LabPaths.discover()))
+            say(try databaseStatusLine(paths: try LabPaths.discover()))
         }
     }
 }

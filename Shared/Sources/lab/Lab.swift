@@ -44,5 +44,5 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
 }
 
 func printStep(_ text: String) {
-    print("▶ \(text)")
+    say("▶ \(text)")
 }

@@ -39,7 +39,7 @@ struct Compare: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            print(try LoadTestRunner.compare(beforePath: self.before, afterPath: self.after))
+            say(try LoadTestRunner.compare(beforePath: self.before, afterPath: self.after))
         }
     }
 }

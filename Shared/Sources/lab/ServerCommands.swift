@@ -13,7 +13,7 @@ struct Up: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let (paths, scenario) = try self.scenario.resolve()
-            print("Scenario \(scenario.number): \(scenario.manifest.title)\n")
+            say("Scenario \(scenario.number): \(scenario.manifest.title)\n")
             let url = try await prepareDatabase(scenario, paths: paths)
             try await WatchMode(paths: paths, scenario: scenario, product: productName(fixed: self.fixed), databaseURL: url).run()
         }
@@ -51,7 +51,7 @@ struct Start: AsyncParsableCommand {
             let server = ServerProcess(scenario: scenario, paths: paths)
             let pid = try await server.startBackground(binary: binary, product: product, databaseURL: url)
             printStep("\(product) running in the background on \(scenario.serverURL) (pid \(pid), log \(server.logFile.path))")
-            print("Load it: ./lab load \(scenario.number)    Stop it: ./lab stop \(scenario.number)")
+            say("Load it: ./lab load \(scenario.number)    Stop it: ./lab stop \(scenario.number)")
         }
     }
 }

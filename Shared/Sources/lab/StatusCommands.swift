@@ -7,7 +7,7 @@ struct Status: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let paths = try LabPaths.discover()
-            print(try databaseStatusLine(paths: paths))
+            say(try databaseStatusLine(paths: paths))
             for folder in paths.scenarioFolders() {
                 let scenario = try Scenario(folder: folder)
                 let server = ServerProcess(scenario: scenario, paths: paths)
@@ -19,7 +19,7 @@ struct Status: AsyncParsableCommand {
                 } else {
                     state = "no server running"
                 }
-                print("\(scenario.folderName): \(state)")
+                say("\(scenario.folderName): \(state)")
             }
         }
     }

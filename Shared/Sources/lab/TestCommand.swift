@@ -38,12 +38,12 @@ struct Test: AsyncParsableCommand {
                 )
                 try stage("\(name) tests", ["swift", "test", "-c", "release", "--package-path", folder.path, "--skip-build"] + scratch)
             }
-            print("\nStage times:")
-            for (name, seconds) in timings { print("  \(String(format: "%7.1f", seconds)) s  \(name)") }
+            say("\nStage times:")
+            for (name, seconds) in timings { say("  \(String(format: "%7.1f", seconds)) s  \(name)") }
             if !failures.isEmpty {
                 throw LabError("failed: \(failures.joined(separator: ", "))")
             }
-            print("\nAll test stages passed.")
+            say("\nAll test stages passed.")
         }
     }
 }

@@ -51,7 +51,7 @@ struct WatchMode {
             do {
                 newBinary = try builder.build(self.scenario, product: self.product, streamOutput: false)
             } catch let failure as SwiftBuild.BuildFailed {
-                print(failure.description)
+                say(failure.description)
                 printStep(child == nil ? "fix the error and save again." : "the previous server is still running; fix the error and save again.")
                 continue
             }
@@ -78,7 +78,7 @@ struct WatchMode {
 
     private func printNextSteps() {
         let n = self.scenario.number
-        print(
+        say(
             """
 
             ✅ \(self.product) is running on \(self.scenario.serverURL)  (database \(self.databaseURL))
