@@ -14,7 +14,7 @@ struct Lab: AsyncParsableCommand {
             """,
         subcommands: [
             Up.self, Watch.self, Start.self, Stop.self, Load.self, Compare.self, Psql.self, Seed.self, Reset.self, Database.self,
-            Status.self, Down.self, Build.self, Test.self,
+            Status.self, Down.self, Build.self, Test.self, Docs.self,
         ]
     )
 }

@@ -38,6 +38,11 @@ struct Test: AsyncParsableCommand {
                 )
                 try stage("\(name) tests", ["swift", "test", "-c", "release", "--package-path", folder.path, "--skip-build"] + scratch)
             }
+            try stage(
+                "documented commands (README.md, SCENARIO.md)",
+                [paths.scratch.appendingPathComponent("release/lab").path, "docs-check"],
+                in: paths.root
+            )
             say("\nStage times:")
             for (name, seconds) in timings { say("  \(String(format: "%7.1f", seconds)) s  \(name)") }
             if !failures.isEmpty {

@@ -41,7 +41,7 @@ extension LessonTests {
 /// One blocking HTTP/1.1 GET (Connection: close) returning status and body.
 func plainGet(port: Int, path: String) throws -> (status: Int, body: String) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw DocCommandFailed(message: "socket() failed") }
+    guard fd >= 0 else { throw LabError("socket() failed") }
     defer { close(fd) }
     var timeout = timeval(tv_sec: 15, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -52,7 +52,7 @@ func plainGet(port: Int, path: String) throws -> (status: Int, body: String) {
     let connected = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
-    guard connected == 0 else { throw DocCommandFailed(message: "nothing listens on \(port)") }
+    guard connected == 0 else { throw LabError("nothing listens on \(port)") }
     let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
     _ = write(fd, request, request.count)
     var bytes: [UInt8] = []
@@ -64,7 +64,7 @@ func plainGet(port: Int, path: String) throws -> (status: Int, body: String) {
     }
     let text = String(decoding: bytes, as: UTF8.self)
     guard text.count > 12, let status = Int(text.dropFirst(9).prefix(3)) else {
-        throw DocCommandFailed(message: "no HTTP answer from \(port)\(path)")
+        throw LabError("no HTTP answer from \(port)\(path)")
     }
     let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
     return (status, body)
