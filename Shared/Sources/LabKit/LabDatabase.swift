@@ -67,10 +67,12 @@ public struct LabDatabase: Sendable {
         }
     }
 
-    /// Runs `sql` (one or more statements, no parameters) on the scenario database.
+    /// Runs `sql` (one or more statements, no parameters) on the scenario database, one statement at a time.
     public func execute(_ sql: String, on scenario: Scenario) async throws {
         try await self.withConnection(to: try Self.url(for: scenario)) { connection in
-            _ = try await connection.simpleQuery(sql).get()
+            for statement in SQLScript.statements(sql) {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+            }
         }
     }
 

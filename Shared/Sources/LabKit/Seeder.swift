@@ -47,7 +47,9 @@ public struct Seeder: Sendable {
         let database = LabDatabase(paths: LabPaths(root: self.scenario.folder.deletingLastPathComponent()))
 
         let missing: [ClosedRange<Int>] = try await database.withConnection(to: self.url) { connection in
-            _ = try await connection.simpleQuery(schema).get()
+            for statement in SQLScript.statements(schema) {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+            }
             try await connection.query(
                 """
                 CREATE TABLE IF NOT EXISTS lab_seed_batches (

@@ -112,17 +112,7 @@ public struct ServerProcess: Sendable {
 
     /// Whether something accepts TCP connections on 127.0.0.1:`port`.
     public static func isListening(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        return result == 0
+        LocalHTTP.isListening(port: port)
     }
 
     /// Polls `GET /health` until it answers 200, the process dies, or `timeout` passes.
@@ -136,28 +126,8 @@ public struct ServerProcess: Sendable {
         throw LabError("no answer on http://127.0.0.1:\(self.scenario.manifest.port)/health after \(timeout)")
     }
 
-    /// The status code of `GET /health`, or nil when nothing answers. A blocking one-off request: the
-    /// tooling only calls it while waiting for a server to come up.
+    /// The status code of `GET /health`, or nil when nothing answers.
     public static func healthStatus(port: Int) -> Int? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return nil }
-        let request = Array("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
-        guard write(fd, request, request.count) == request.count else { return nil }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        let n = read(fd, &buffer, 64)
-        guard n > 12 else { return nil }
-        // "HTTP/1.1 200 OK"
-        return Int(String(decoding: buffer[9..<12], as: UTF8.self))
+        LocalHTTP.get(port: port, path: "/health", timeoutSeconds: 2)?.status
     }
 }

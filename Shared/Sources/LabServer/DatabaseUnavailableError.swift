@@ -70,7 +70,8 @@ public struct DatabaseErrorMiddleware<Context: RequestContext>: RouterMiddleware
                 context.logger.warning("\(unavailable.message)")
                 throw unavailable.httpError
             }
-            if !(error is any HTTPResponseError) {
+            // A cancelled request (the server is shutting down) is not a bug worth an error line.
+            if !(error is any HTTPResponseError) && !(error is CancellationError) {
                 context.logger.error("request failed: \(String(reflecting: error))")
             }
             throw error

@@ -88,3 +88,20 @@ struct DocCommandsTests {
         #expect(DocCommands.exitStatusIsVerdict("./lab load 01 --json x"))
     }
 }
+
+@Suite("SQL scripts")
+struct SQLScriptTests {
+    @Test("a script splits into statements; comment lines are dropped")
+    func split() {
+        let script = """
+            -- make the tables
+            CREATE TABLE a (id int);
+
+            CREATE TABLE b (
+                id int
+            );
+            DROP INDEX IF EXISTS x
+            """
+        #expect(SQLScript.statements(script) == ["CREATE TABLE a (id int);", "CREATE TABLE b (\n    id int\n);", "DROP INDEX IF EXISTS x"])
+    }
+}

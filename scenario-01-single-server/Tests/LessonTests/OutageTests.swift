@@ -2,10 +2,6 @@ import Foundation
 import LabKit
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 extension LessonTests {
     @Test("database down: both servers stay up, answer 503 with an actionable message, and recover by themselves")
     func databaseOutage() async throws {
@@ -38,34 +34,8 @@ extension LessonTests {
     }
 }
 
-/// One blocking HTTP/1.1 GET (Connection: close) returning status and body.
+/// One blocking GET with the tooling's plain socket client.
 func plainGet(port: Int, path: String) throws -> (status: Int, body: String) {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw LabError("socket() failed") }
-    defer { close(fd) }
-    var timeout = timeval(tv_sec: 15, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard connected == 0 else { throw LabError("nothing listens on \(port)") }
-    let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
-    _ = write(fd, request, request.count)
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = read(fd, &chunk, chunk.count)
-        if n <= 0 { break }
-        bytes += chunk[0..<n]
-    }
-    let text = String(decoding: bytes, as: UTF8.self)
-    guard text.count > 12, let status = Int(text.dropFirst(9).prefix(3)) else {
-        throw LabError("no HTTP answer from \(port)\(path)")
-    }
-    let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
-    return (status, body)
+    guard let response = LocalHTTP.get(port: port, path: path) else { throw LabError("no HTTP answer from 127.0.0.1:\(port)\(path)") }
+    return (response.status, response.body)
 }
