@@ -1,5 +1,6 @@
 import Foundation
 import LabServer
+import LoadTestKit
 import Logging
 import PostgresNIO
 
@@ -118,13 +119,5 @@ public struct Seeder: Sendable {
             _ = try? await connection.query("ROLLBACK", logger: self.logger)
             throw error
         }
-    }
-}
-
-extension Duration {
-    /// Seconds as a Double, for reports.
-    public var seconds: Double {
-        let (seconds, attoseconds) = self.components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

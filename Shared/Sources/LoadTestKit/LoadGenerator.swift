@@ -178,7 +178,8 @@ public enum LoadGenerator {
 }
 
 extension Duration {
-    var seconds: Double {
+    /// Seconds as a Double, for reports and rates.
+    public var seconds: Double {
         let (seconds, attoseconds) = self.components
         return Double(seconds) + Double(attoseconds) / 1e18
     }

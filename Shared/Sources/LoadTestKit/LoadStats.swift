@@ -82,8 +82,6 @@ public struct LatencyRecorder: Sendable {
 
     public init() {}
 
-    public var count: UInt64 { self.histogram.totalCount }
-
     public mutating func record(nanoseconds: UInt64) {
         _ = self.histogram.record(min(600_000_000, max(1, nanoseconds / 1000)))
     }

@@ -57,8 +57,4 @@ public struct LoadTargets: Codable, Sendable, Equatable {
     public func allMet(_ counts: LoadResult.Counts) -> Bool {
         self.evaluate(counts).allSatisfy(\.passed)
     }
-
-    public var isEmpty: Bool {
-        self.minSuccessRate == nil && self.maxP99Milliseconds == nil && self.minRequestsPerSecond == nil
-    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LabKit
 import LabServer
+import LoadTestKit
 
 /// Makes sure the scenario's database is up, exists and is seeded; returns its URL.
 /// With `DATABASE_URL` set (Docker Compose), PostgreSQL is someone else's: only the seed runs.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LabKit
+import LoadTestKit
 
 /// The README's test command: builds everything once into the shared build folder, then runs the Shared
 /// unit tests and every scenario's tests (lesson tests included) against the private PostgreSQL.

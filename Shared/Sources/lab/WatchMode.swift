@@ -1,6 +1,7 @@
 import Foundation
 import LabKit
 import LabServer
+import LoadTestKit
 import Synchronization
 
 /// Runs a scenario's server in the foreground and, like nodemon, rebuilds and restarts it when a file under
