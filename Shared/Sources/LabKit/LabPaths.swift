@@ -25,7 +25,14 @@ public struct LabPaths: Sendable, Equatable {
     }
 
     /// Every package builds into this one folder, so the dependencies compile once for all scenarios.
-    public var scratch: URL { self.root.appendingPathComponent(".build-lab") }
+    /// `LAB_BUILD_PATH` moves it out of the repository: the Codespaces image compiles the dependencies
+    /// into /opt/lab-build at image build time, outside the workspace folder that is mounted over it.
+    public var scratch: URL {
+        if let custom = ProcessInfo.processInfo.environment["LAB_BUILD_PATH"], !custom.isEmpty {
+            return URL(fileURLWithPath: custom).standardizedFileURL
+        }
+        return self.root.appendingPathComponent(".build-lab")
+    }
     public var state: URL { self.root.appendingPathComponent(".lab") }
     public var postgres: URL { self.state.appendingPathComponent("postgres") }
     public var postgresData: URL { self.postgres.appendingPathComponent("data") }
