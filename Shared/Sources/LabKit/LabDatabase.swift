@@ -1,5 +1,6 @@
 import Foundation
 import LabServer
+import LoadTestKit
 import Logging
 import PostgresNIO
 
@@ -15,23 +16,45 @@ public struct LabDatabase: Sendable {
         self.logger = logger
     }
 
-    /// `DATABASE_URL` when set (Docker Compose / Codespaces run PostgreSQL themselves), else the native
-    /// runner's private cluster with one database per scenario.
-    public static func url(for scenario: Scenario, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DatabaseURL {
-        if let external = environment["DATABASE_URL"], !external.isEmpty {
-            return try DatabaseURL(external)
+    /// The scenario's database on the lab's PostgreSQL (127.0.0.1:54329), as the application role. The same
+    /// URL in both ways to run: natively the runner's private cluster listens there; in Docker Compose the
+    /// `postgres` container does, because every service shares its network namespace.
+    public static func url(for scenario: Scenario) throws -> DatabaseURL {
+        try DatabaseURL(PostgresCluster.url(database: scenario.manifest.database))
+    }
+
+    /// Makes sure PostgreSQL answers: starts the private cluster (native) or waits for the one Docker Compose
+    /// runs (`LAB_POSTGRES=external`, it may still be starting when the Codespace opens).
+    /// - Returns: what happened, for the learner (nil when it was already running).
+    @discardableResult
+    public func startServer(waitingUpTo timeout: Duration = .seconds(120)) async throws -> String? {
+        guard PostgresCluster.isExternal else {
+            let started = try PostgresCluster(paths: self.paths).start()
+            return started ? "started PostgreSQL on 127.0.0.1:\(PostgresCluster.port) (data in \(self.paths.postgresData.path))" : nil
         }
-        return try DatabaseURL(PostgresCluster.url(database: scenario.manifest.database))
+        let admin = try DatabaseURL(PostgresCluster.url(database: "postgres", user: PostgresCluster.adminUser))
+        let started = ContinuousClock.now
+        while true {
+            do {
+                try await self.withConnection(to: admin) { connection in
+                    _ = try await connection.query("SELECT 1", logger: self.logger).collect()
+                }
+                let waited = ContinuousClock.now - started
+                return waited > .seconds(1) ? "PostgreSQL (Docker Compose) is ready after \(Int(waited.seconds)) s" : nil
+            } catch {
+                if ContinuousClock.now - started > timeout {
+                    throw LabError(
+                        "PostgreSQL (LAB_POSTGRES=external) did not answer on 127.0.0.1:\(PostgresCluster.port) within \(timeout). "
+                            + "In Docker Compose, check the postgres container: docker compose logs postgres"
+                    )
+                }
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
     }
 
-    /// True when the lab manages PostgreSQL itself (no `DATABASE_URL` in the environment).
-    public static var isManaged: Bool {
-        (ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "").isEmpty
-    }
-
-    /// Creates the application role and the scenario's database if they do not exist (private cluster only).
+    /// Creates the application role and the scenario's database if they do not exist.
     public func ensureDatabase(for scenario: Scenario) async throws {
-        guard Self.isManaged else { return }
         let admin = try DatabaseURL(PostgresCluster.url(database: "postgres", user: PostgresCluster.adminUser))
         try await self.withConnection(to: admin) { connection in
             let role = PostgresCluster.appUser

@@ -19,9 +19,9 @@ public struct Lesson: Sendable {
         self.database = LabDatabase(paths: self.paths)
     }
 
-    /// Starts the private PostgreSQL (unless `DATABASE_URL` is set), creates and seeds the scenario database.
+    /// Starts (or waits for) PostgreSQL, creates and seeds the scenario database.
     public func prepare() async throws {
-        if LabDatabase.isManaged { try PostgresCluster(paths: self.paths).start() }
+        try await self.database.startServer()
         try await self.database.ensureDatabase(for: self.scenario)
         _ = try await Seeder(scenario: self.scenario, url: try LabDatabase.url(for: self.scenario)).seed()
     }
@@ -37,14 +37,16 @@ public struct Lesson: Sendable {
     }
 
     /// Runs `product` in the background, sends the scenario's standard load, stops the server.
-    public func measure(_ product: String, label: String) async throws -> LoadResult {
+    /// - Parameter seconds: a shorter load than the standard one, for tests that need traffic, not a verdict.
+    public func measure(_ product: String, label: String, seconds: Double? = nil) async throws -> LoadResult {
         let binary = try SwiftBuild(paths: self.paths).install(self.scenario, product: product)
         let server = ServerProcess(scenario: self.scenario, paths: self.paths)
         await server.stopBackground()
         let url = try LabDatabase.url(for: self.scenario)
         _ = try await server.startBackground(binary: binary, product: product, databaseURL: url)
         do {
-            let plan = try await self.scenario.loadPlan(database: self.database)
+            var plan = try await self.scenario.loadPlan(database: self.database)
+            if let seconds { plan.durationSeconds = seconds }
             let result = try await LoadGenerator.run(plan)
             await server.stopBackground()
             say("--- \(label) ---\n" + LoadReport.render(result, targets: self.scenario.manifest.targets) + "\n")

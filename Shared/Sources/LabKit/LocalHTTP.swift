@@ -37,8 +37,26 @@ public enum LocalHTTP {
         let text = String(decoding: bytes, as: UTF8.self)
         // "HTTP/1.1 200 OK\r\n...\r\n\r\nbody"
         guard text.hasPrefix("HTTP/1."), let status = Int(text.dropFirst(9).prefix(3)) else { return nil }
-        let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
-        return Response(status: status, body: body)
+        guard let split = text.range(of: "\r\n\r\n") else { return Response(status: status, body: "") }
+        let head = text[..<split.lowerBound].lowercased()
+        let body = String(text[split.upperBound...])
+        // Prometheus answers larger query results in chunks.
+        return Response(status: status, body: head.contains("transfer-encoding: chunked") ? Self.dechunk(body) : body)
+    }
+
+    /// The body of a `Transfer-Encoding: chunked` response: "<hex size>\r\n<data>\r\n" ... "0\r\n\r\n".
+    static func dechunk(_ body: String) -> String {
+        var bytes = Substring(body).utf8[...]
+        var result: [UInt8] = []
+        while let lineEnd = bytes.firstRange(of: "\r\n".utf8) {
+            let sizeText = String(decoding: bytes[..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
+            guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16), size > 0 else { break }
+            let start = lineEnd.upperBound
+            guard let end = bytes.index(start, offsetBy: size, limitedBy: bytes.endIndex) else { break }
+            result += bytes[start..<end]
+            bytes = bytes[end...].dropFirst(2)
+        }
+        return String(decoding: result, as: UTF8.self)
     }
 
     /// Whether something accepts TCP connections on 127.0.0.1:`port`.

@@ -16,6 +16,12 @@ public struct PostgresCluster: Sendable {
     public let paths: LabPaths
     public let binDir: URL
 
+    /// `LAB_POSTGRES=external`: someone else runs PostgreSQL on 127.0.0.1:54329 with the same admin user
+    /// and password (Docker Compose's `postgres` service). The lab then never starts, stops or installs it.
+    public static var isExternal: Bool {
+        ProcessInfo.processInfo.environment["LAB_POSTGRES"] == "external"
+    }
+
     /// Finds the PostgreSQL server programs (version 15 or newer).
     /// - Throws: ``LabError`` with the command that installs them, after trying to install them when it can.
     public init(paths: LabPaths, install: Bool = true) throws {

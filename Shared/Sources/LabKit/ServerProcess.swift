@@ -4,8 +4,7 @@ import LabServer
 /// Starting, stopping and finding a scenario's server, in the background (`./lab start`) or in the
 /// foreground (`./lab up`, watch mode).
 ///
-/// A background server writes its pid to `.lab/<scenario>/server.pid` and its output to `server.log`. Every
-/// operation checks the pid is really our server (a stale pid file after a reboot is cleaned up, not trusted).
+/// A background server is a ``BackgroundProcess`` named `server` in `.lab/<scenario>/`.
 public struct ServerProcess: Sendable {
     public let scenario: Scenario
     public let paths: LabPaths
@@ -15,8 +14,9 @@ public struct ServerProcess: Sendable {
         self.paths = paths
     }
 
-    public var pidFile: URL { self.paths.runtime(for: self.scenario).appendingPathComponent("server.pid") }
-    public var logFile: URL { self.paths.runtime(for: self.scenario).appendingPathComponent("server.log") }
+    /// The background server's pid and log files (`server.pid`, `server.log`).
+    var process: BackgroundProcess { BackgroundProcess(name: "server", folder: self.paths.runtime(for: self.scenario)) }
+    public var logFile: URL { self.process.logFile }
 
     /// The environment a scenario server runs with: its port and its database.
     public func environment(databaseURL: DatabaseURL) -> [String: String] {
@@ -29,22 +29,9 @@ public struct ServerProcess: Sendable {
         return environment
     }
 
-    /// The running background server: (pid, product), or nil. Removes a stale pid file.
+    /// The running background server: (pid, product), or nil.
     public func running() -> (pid: Int32, product: String)? {
-        guard let text = try? String(contentsOf: self.pidFile, encoding: .utf8) else { return nil }
-        let parts = text.split(separator: " ")
-        guard parts.count == 2, let pid = Int32(parts[0]) else {
-            try? FileManager.default.removeItem(at: self.pidFile)
-            return nil
-        }
-        let product = String(parts[1]).trimmingCharacters(in: .whitespacesAndNewlines)
-        let binary = self.paths.runtime(for: self.scenario).appendingPathComponent("bin/\(product)").path
-        let cmdline = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
-        guard kill(pid, 0) == 0, cmdline.hasPrefix(binary) else {
-            try? FileManager.default.removeItem(at: self.pidFile)
-            return nil
-        }
-        return (pid, product)
+        self.process.running().map { ($0.pid, $0.tag) }
     }
 
     /// Starts `binary` in the background and waits until `/health` answers.
@@ -55,48 +42,27 @@ public struct ServerProcess: Sendable {
             )
         }
         try self.ensurePortFree()
-        try FileManager.default.createDirectory(at: self.paths.runtime(for: self.scenario), withIntermediateDirectories: true)
-        try? FileManager.default.removeItem(at: self.logFile)
-        // A new session: the server outlives this command and the terminal's Ctrl-C.
-        let child = try ChildProcess.spawn(
-            [binary.path],
-            environment: self.environment(databaseURL: databaseURL),
-            output: .file(self.logFile.path),
-            newSession: true
-        )
-        let pid = child.pid
-        try "\(pid) \(product)\n".write(to: self.pidFile, atomically: true, encoding: .utf8)
+        let child = try self.process.start([binary.path], environment: self.environment(databaseURL: databaseURL), tag: product)
         do {
             try await self.waitUntilHealthy(timeout: .seconds(30)) { child.exitStatusIfExited() == nil }
         } catch {
-            _ = kill(pid, SIGKILL)
-            try? FileManager.default.removeItem(at: self.pidFile)
-            let tail = ((try? String(contentsOf: self.logFile, encoding: .utf8)) ?? "").split(separator: "\n").suffix(15).joined(separator: "\n")
-            throw LabError("\(product) did not start: \(error)\nLast lines of \(self.logFile.path):\n\(tail)")
+            _ = kill(child.pid, SIGKILL)
+            self.process.forget()
+            throw LabError("\(product) did not start: \(error)\nLast lines of \(self.logFile.path):\n\(self.process.logTail())")
         }
-        return pid
+        return child.pid
     }
 
     /// Stops the background server gracefully (SIGTERM: in-flight requests finish), forcefully after 15 s.
     /// - Returns: false if nothing was running.
     @discardableResult
     public func stopBackground() async -> Bool {
-        guard let (pid, _) = self.running() else { return false }
-        await Self.terminate(pid: pid)
-        try? FileManager.default.removeItem(at: self.pidFile)
-        return true
+        await self.process.stop()
     }
 
     /// SIGTERM, wait up to 15 s, then SIGKILL.
     public static func terminate(pid: Int32) async {
-        _ = kill(pid, SIGTERM)
-        for _ in 0..<150 {
-            if kill(pid, 0) != 0 { return }
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid { return }
-            try? await Task.sleep(for: .milliseconds(100))
-        }
-        _ = kill(pid, SIGKILL)
+        await BackgroundProcess.terminate(pid: pid)
     }
 
     /// Fails with a clear message when something already listens on the scenario's port.

@@ -16,19 +16,12 @@ struct DatabaseStart: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let paths = try LabPaths.discover()
-            guard LabDatabase.isManaged else {
-                printStep("DATABASE_URL is set: PostgreSQL is managed outside the lab (Docker Compose); nothing to start.")
-                return
-            }
-            let cluster = try PostgresCluster(paths: paths)
-            let started = try cluster.start()
+            let database = LabDatabase(paths: paths)
+            let started = try await database.startServer()
             for folder in paths.scenarioFolders() {
-                try await LabDatabase(paths: paths).ensureDatabase(for: try Scenario(folder: folder))
+                try await database.ensureDatabase(for: try Scenario(folder: folder))
             }
-            printStep(
-                started
-                    ? "PostgreSQL started on 127.0.0.1:\(PostgresCluster.port)" : "PostgreSQL already running on 127.0.0.1:\(PostgresCluster.port)"
-            )
+            printStep(started ?? "PostgreSQL already running on 127.0.0.1:\(PostgresCluster.port)")
         }
     }
 }
@@ -37,6 +30,10 @@ struct DatabaseStop: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop PostgreSQL (data is kept).")
     func run() async throws {
         try await reportingErrors {
+            guard !PostgresCluster.isExternal else {
+                printStep("PostgreSQL is run by Docker Compose here (LAB_POSTGRES=external); stop it with docker compose, not the lab.")
+                return
+            }
             let cluster = try PostgresCluster(paths: try LabPaths.discover(), install: false)
             try cluster.stop()
             printStep("PostgreSQL stopped (data kept in \(cluster.paths.postgresData.path))")
@@ -54,7 +51,11 @@ struct DatabaseStatus: AsyncParsableCommand {
 }
 
 func databaseStatusLine(paths: LabPaths) throws -> String {
-    guard LabDatabase.isManaged else { return "PostgreSQL: external (DATABASE_URL is set)" }
+    guard !PostgresCluster.isExternal else {
+        let answers = ServerProcess.isListening(port: PostgresCluster.port)
+        return
+            "PostgreSQL: external (LAB_POSTGRES=external, Docker Compose), \(answers ? "answering" : "not answering") on 127.0.0.1:\(PostgresCluster.port)"
+    }
     guard let cluster = try? PostgresCluster(paths: paths, install: false) else { return "PostgreSQL: not installed (./lab up installs it)" }
     switch cluster.status() {
     case .notInitialized: return "PostgreSQL: not created yet (./lab db start creates it)"

@@ -4,15 +4,11 @@ import LabServer
 import LoadTestKit
 
 /// Makes sure the scenario's database is up, exists and is seeded; returns its URL.
-/// With `DATABASE_URL` set (Docker Compose), PostgreSQL is someone else's: only the seed runs.
+/// With `LAB_POSTGRES=external` (Docker Compose), PostgreSQL is someone else's: the lab waits for it.
 func prepareDatabase(_ scenario: Scenario, paths: LabPaths, seed: Bool = true) async throws -> DatabaseURL {
-    if LabDatabase.isManaged {
-        let cluster = try PostgresCluster(paths: paths)
-        if try cluster.start() {
-            printStep("started PostgreSQL on 127.0.0.1:\(PostgresCluster.port) (data in \(paths.postgresData.path))")
-        }
-        try await LabDatabase(paths: paths).ensureDatabase(for: scenario)
-    }
+    let database = LabDatabase(paths: paths)
+    if let message = try await database.startServer() { printStep(message) }
+    try await database.ensureDatabase(for: scenario)
     let url = try LabDatabase.url(for: scenario)
     if seed {
         let report = try await Seeder(scenario: scenario, url: url).seed { printStep($0) }

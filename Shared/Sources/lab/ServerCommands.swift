@@ -9,13 +9,20 @@ struct Up: AsyncParsableCommand {
     )
     @OptionGroup var scenario: ScenarioArgument
     @Flag(help: "Run the reference solution (server-fixed) instead of the naive server.") var fixed = false
+    @Flag(help: "Run watch mode in the background and return once the server answers (Codespaces post-start).") var detach = false
 
     func run() async throws {
         try await reportingErrors {
             let (paths, scenario) = try self.scenario.resolve()
             say("Scenario \(scenario.number): \(scenario.manifest.title)\n")
             let url = try await prepareDatabase(scenario, paths: paths)
-            try await WatchMode(paths: paths, scenario: scenario, product: productName(fixed: self.fixed), databaseURL: url).run()
+            try await startObservability(paths: paths)
+            let product = productName(fixed: self.fixed)
+            if self.detach {
+                try await DetachedWatch(paths: paths, scenario: scenario, product: product).start()
+                return
+            }
+            try await WatchMode(paths: paths, scenario: scenario, product: product, databaseURL: url).run()
         }
     }
 }
@@ -45,6 +52,7 @@ struct Start: AsyncParsableCommand {
         try await reportingErrors {
             let (paths, scenario) = try self.scenario.resolve()
             let url = try await prepareDatabase(scenario, paths: paths)
+            try await startObservability(paths: paths)
             let product = productName(fixed: self.fixed)
             printStep("building \(product) (release)...")
             let binary = try SwiftBuild(paths: paths).build(scenario, product: product, streamOutput: true)
@@ -57,19 +65,40 @@ struct Start: AsyncParsableCommand {
 }
 
 struct Stop: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Stop the scenario's background server (gracefully).")
+    static let configuration = CommandConfiguration(abstract: "Stop the scenario's background server or watch mode (gracefully).")
     @OptionGroup var scenario: ScenarioArgument
 
     func run() async throws {
         try await reportingErrors {
             let (paths, scenario) = try self.scenario.resolve()
-            if await ServerProcess(scenario: scenario, paths: paths).stopBackground() {
-                printStep("stopped the server of scenario \(scenario.number)")
-            } else {
-                printStep("no background server of scenario \(scenario.number) was running")
-            }
+            let stopped = await stopScenario(scenario, paths: paths)
+            for line in stopped { printStep(line) }
+            if stopped.isEmpty { printStep("no background server of scenario \(scenario.number) was running") }
         }
     }
+}
+
+struct Logs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the output of the scenario's background server or watch mode.")
+    @OptionGroup var scenario: ScenarioArgument
+    @Flag(name: .shortAndLong, help: "Keep printing new lines as they come (Ctrl-C to quit).") var follow = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let (paths, scenario) = try self.scenario.resolve()
+            let candidates = [DetachedWatch.process(scenario, paths: paths).logFile, ServerProcess(scenario: scenario, paths: paths).logFile]
+            guard let log = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+                throw LabError("no log yet: start the server with ./lab up \(scenario.number) --detach or ./lab start \(scenario.number)")
+            }
+            let status = try Shell.run(["tail", "-n", "60"] + (self.follow ? ["-F"] : []) + [log.path])
+            if status != 0 { throw ExitCode(status) }
+        }
+    }
+}
+
+/// Starts the native Prometheus and PostgreSQL exporter when installed (Docker Compose runs its own).
+func startObservability(paths: LabPaths) async throws {
+    for line in try await Observability(paths: paths).start() { printStep(line) }
 }
 
 struct Build: AsyncParsableCommand {

@@ -3,7 +3,7 @@ import Foundation
 import LabKit
 
 struct Status: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "What is running: PostgreSQL and each scenario's server.")
+    static let configuration = CommandConfiguration(abstract: "What is running: PostgreSQL, each scenario's server, Prometheus.")
     func run() async throws {
         try await reportingErrors {
             let paths = try LabPaths.discover()
@@ -12,7 +12,9 @@ struct Status: AsyncParsableCommand {
                 let scenario = try Scenario(folder: folder)
                 let server = ServerProcess(scenario: scenario, paths: paths)
                 let state: String
-                if let (pid, product) = server.running() {
+                if let (pid, product) = DetachedWatch.process(scenario, paths: paths).running() {
+                    state = "\(product) running in watch mode in the background (pid \(pid)) on \(scenario.serverURL)"
+                } else if let (pid, product) = server.running() {
                     state = "\(product) running in the background (pid \(pid)) on \(scenario.serverURL)"
                 } else if ServerProcess.isListening(port: scenario.manifest.port) {
                     state = "something answers on \(scenario.serverURL) (a ./lab up in another terminal?)"
@@ -21,22 +23,22 @@ struct Status: AsyncParsableCommand {
                 }
                 say("\(scenario.folderName): \(state)")
             }
+            for line in Observability(paths: paths).statusLines() { say(line) }
         }
     }
 }
 
 struct Down: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Stop every background server and PostgreSQL.")
+    static let configuration = CommandConfiguration(abstract: "Stop every background server, Prometheus and PostgreSQL.")
     func run() async throws {
         try await reportingErrors {
             let paths = try LabPaths.discover()
             for folder in paths.scenarioFolders() {
                 let scenario = try Scenario(folder: folder)
-                if await ServerProcess(scenario: scenario, paths: paths).stopBackground() {
-                    printStep("stopped the server of \(scenario.folderName)")
-                }
+                for line in await stopScenario(scenario, paths: paths) { printStep(line) }
             }
-            if LabDatabase.isManaged, let cluster = try? PostgresCluster(paths: paths, install: false) {
+            for line in await Observability(paths: paths).stop() { printStep(line) }
+            if !PostgresCluster.isExternal, let cluster = try? PostgresCluster(paths: paths, install: false) {
                 try cluster.stop()
                 printStep("PostgreSQL stopped")
             }

@@ -13,37 +13,46 @@ struct Test: AsyncParsableCommand {
             let paths = try LabPaths.discover()
             var timings: [(String, Double)] = []
             var failures: [String] = []
-            func stage(_ name: String, _ arguments: [String], in directory: URL? = nil) throws {
+            func stage(_ name: String, _ body: () async throws -> Int32) async throws {
                 printStep(name)
                 let start = ContinuousClock.now
-                let status = try Shell.run(arguments, in: directory)
+                let status = try await body()
                 timings.append((name, (ContinuousClock.now - start).seconds))
                 if status != 0 { failures.append("\(name) (exit \(status))") }
+            }
+            func stage(_ name: String, _ arguments: [String], in directory: URL? = nil) async throws {
+                try await stage(name) { try Shell.run(arguments, in: directory) }
             }
             let scratch = ["--scratch-path", paths.scratch.path]
             let swiftFolders =
                 ["Shared/Sources", "Shared/Tests"]
                 + paths.scenarioFolders().flatMap { ["\($0.lastPathComponent)/Sources", "\($0.lastPathComponent)/Tests"] }
-            try stage("swift format lint", ["swift", "format", "lint", "--strict", "-r"] + swiftFolders, in: paths.root)
+            try await stage("swift format lint", ["swift", "format", "lint", "--strict", "-r"] + swiftFolders, in: paths.root)
             let shared = paths.root.appendingPathComponent("Shared").path
-            try stage("build Shared + tests (release)", ["swift", "build", "-c", "release", "--package-path", shared, "--build-tests"] + scratch)
-            try stage("Shared unit tests", ["swift", "test", "-c", "release", "--package-path", shared, "--skip-build"] + scratch)
+            try await stage(
+                "build Shared + tests (release)",
+                ["swift", "build", "-c", "release", "--package-path", shared, "--build-tests"] + scratch
+            )
+            try await stage("Shared unit tests", ["swift", "test", "-c", "release", "--package-path", shared, "--skip-build"] + scratch)
             let databaseStart = ContinuousClock.now
-            if LabDatabase.isManaged { try PostgresCluster(paths: paths).start() }
+            try await LabDatabase(paths: paths).startServer()
             timings.append(("start PostgreSQL", (ContinuousClock.now - databaseStart).seconds))
             for folder in paths.scenarioFolders() {
                 let name = folder.lastPathComponent
-                try stage(
+                try await stage(
                     "build \(name) + tests (release)",
                     ["swift", "build", "-c", "release", "--package-path", folder.path, "--build-tests"] + scratch
                 )
-                try stage("\(name) tests", ["swift", "test", "-c", "release", "--package-path", folder.path, "--skip-build"] + scratch)
+                try await stage("\(name) tests", ["swift", "test", "-c", "release", "--package-path", folder.path, "--skip-build"] + scratch)
             }
-            try stage(
+            try await stage(
                 "documented commands (README.md, SCENARIO.md)",
                 [paths.scratch.appendingPathComponent("release/lab").path, "docs-check"],
                 in: paths.root
             )
+            try await stage("devcontainer post-start script, twice, against the runner's PostgreSQL") {
+                try await PostStartCheck(paths: paths).run()
+            }
             say("\nStage times:")
             for (name, seconds) in timings { say("  \(String(format: "%7.1f", seconds)) s  \(name)") }
             if !failures.isEmpty {

@@ -1,0 +1,96 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A program the lab leaves running after the command returns: a scenario server (`./lab start`), a
+/// detached watch loop (`./lab up --detach`, the Codespaces post-start step), Prometheus and the
+/// PostgreSQL exporter.
+///
+/// It runs in its own session (Ctrl-C in the terminal does not reach it), writes its output to
+/// `<name>.log` and its pid to `<name>.pid` in `folder`. The pid file also records the executable, and every
+/// check compares it with `/proc/<pid>/cmdline`: after a reboot or a container restart the pid may belong
+/// to another program, so a stale pid file is removed, never trusted.
+public struct BackgroundProcess: Sendable {
+    public let name: String
+    public let folder: URL
+
+    public init(name: String, folder: URL) {
+        self.name = name
+        self.folder = folder
+    }
+
+    public var pidFile: URL { self.folder.appendingPathComponent("\(self.name).pid") }
+    public var logFile: URL { self.folder.appendingPathComponent("\(self.name).log") }
+
+    /// What is running: its pid and the `tag` it was started with (e.g. which product), or nil.
+    public func running() -> (pid: Int32, tag: String)? {
+        guard let text = try? String(contentsOf: self.pidFile, encoding: .utf8) else { return nil }
+        // "<pid>\t<tag>\t<executable>"
+        let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\t", omittingEmptySubsequences: false)
+        guard parts.count == 3, let pid = Int32(parts[0]) else {
+            try? FileManager.default.removeItem(at: self.pidFile)
+            return nil
+        }
+        let cmdline = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+        guard kill(pid, 0) == 0, cmdline.hasPrefix(String(parts[2])) else {
+            try? FileManager.default.removeItem(at: self.pidFile)
+            return nil
+        }
+        return (pid, String(parts[1]))
+    }
+
+    /// Starts `arguments` detached, with a fresh log file, and records its pid.
+    /// - Throws: ``LabError`` when one is already running.
+    public func start(_ arguments: [String], environment: [String: String]? = nil, tag: String = "") throws -> ChildProcess {
+        if let (pid, _) = self.running() {
+            throw LabError("\(self.name) is already running (pid \(pid))")
+        }
+        try FileManager.default.createDirectory(at: self.folder, withIntermediateDirectories: true)
+        try? FileManager.default.removeItem(at: self.logFile)
+        let executable = arguments[0].hasPrefix("/") ? arguments[0] : (Shell.which(arguments[0]) ?? arguments[0])
+        let child = try ChildProcess.spawn(
+            [executable] + arguments.dropFirst(),
+            environment: environment,
+            output: .file(self.logFile.path),
+            newSession: true
+        )
+        try "\(child.pid)\t\(tag)\t\(executable)\n".write(to: self.pidFile, atomically: true, encoding: .utf8)
+        return child
+    }
+
+    /// Stops it gracefully (SIGTERM), forcefully after 15 s. Returns false when nothing was running.
+    @discardableResult
+    public func stop() async -> Bool {
+        guard let (pid, _) = self.running() else { return false }
+        await Self.terminate(pid: pid)
+        try? FileManager.default.removeItem(at: self.pidFile)
+        return true
+    }
+
+    /// Forgets a process that already exited (its pid file would otherwise wait for the next check).
+    public func forget() {
+        try? FileManager.default.removeItem(at: self.pidFile)
+    }
+
+    /// The last `lines` lines of the log, for error messages.
+    public func logTail(lines: Int = 15) -> String {
+        let log = (try? String(contentsOf: self.logFile, encoding: .utf8)) ?? ""
+        return log.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+
+    /// SIGTERM, wait up to 15 s, then SIGKILL.
+    public static func terminate(pid: Int32) async {
+        _ = kill(pid, SIGTERM)
+        for _ in 0..<150 {
+            if kill(pid, 0) != 0 { return }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid { return }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        _ = kill(pid, SIGKILL)
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import LabKit
+import LabServer
+import LoadTestKit
+
+/// `./lab up --detach`: watch mode (``WatchMode``) running in the background, for the Codespaces post-start
+/// step, which must return while the server keeps running and rebuilding. Its output goes to
+/// `.lab/<scenario>/watch.log` (`./lab logs`); `./lab stop` ends it.
+struct DetachedWatch {
+    let paths: LabPaths
+    let scenario: Scenario
+    let product: String
+
+    static func process(_ scenario: Scenario, paths: LabPaths) -> BackgroundProcess {
+        BackgroundProcess(name: "watch", folder: paths.runtime(for: scenario))
+    }
+
+    /// Starts the watch loop unless it already runs, then waits until the server answers `/health` (the
+    /// first build may take minutes) or the loop gives up. Safe to run again: a running one is kept.
+    func start() async throws {
+        let watch = Self.process(self.scenario, paths: self.paths)
+        if let (pid, running) = watch.running() {
+            printStep("\(running) is already running in watch mode (pid \(pid)) on \(self.scenario.serverURL)")
+            if running != self.product {
+                say("  (to switch to \(self.product): ./lab stop \(self.scenario.number), then run this again)")
+            }
+            return
+        }
+        try ServerProcess(scenario: self.scenario, paths: self.paths).ensurePortFree()
+        let lab = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var arguments = [lab, "watch", self.scenario.number]
+        if self.product == "server-fixed" { arguments.append("--fixed") }
+        let child = try watch.start(arguments, tag: self.product)
+        printStep("building and starting \(self.product) in watch mode (log: ./lab logs \(self.scenario.number))...")
+        let started = ContinuousClock.now
+        var lastNote = started
+        while ServerProcess.healthStatus(port: self.scenario.manifest.port) != 200 {
+            if child.exitStatusIfExited() != nil {
+                watch.forget()
+                throw LabError("watch mode stopped before the server answered. Last lines of \(watch.logFile.path):\n\(watch.logTail(lines: 25))")
+            }
+            if ContinuousClock.now - lastNote > .seconds(30) {
+                lastNote = ContinuousClock.now
+                say("  still building (\(Int((lastNote - started).seconds)) s)...")
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        printStep("\(self.product) is running on \(self.scenario.serverURL), rebuilt and restarted whenever a file under Sources/ changes")
+        say(
+            """
+              Follow its output:  ./lab logs \(self.scenario.number) --follow
+              Load it:            ./lab load \(self.scenario.number)
+              Stop it:            ./lab stop \(self.scenario.number)
+            """
+        )
+    }
+}
+
+/// Stops what runs for a scenario in the background: the watch loop (which stops its server) and a server
+/// started with `./lab start`. Returns one line per thing stopped.
+func stopScenario(_ scenario: Scenario, paths: LabPaths) async -> [String] {
+    var stopped: [String] = []
+    if await DetachedWatch.process(scenario, paths: paths).stop() {
+        stopped.append("stopped watch mode of \(scenario.folderName)")
+    }
+    if await ServerProcess(scenario: scenario, paths: paths).stopBackground() {
+        stopped.append("stopped the server of \(scenario.folderName)")
+    }
+    return stopped
+}

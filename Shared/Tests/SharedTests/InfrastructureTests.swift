@@ -1,0 +1,210 @@
+import Foundation
+import LabKit
+import Testing
+
+/// The Codespaces / Docker Compose files, checked with real tools but no Docker engine (none runs here or in
+/// CI): `docker-compose config` (Debian's docker-compose 1.29 validates without an engine), the official
+/// JSON schemas (Shared/Tests/Schemas), `promtool`, and the paths every file names.
+///
+/// What only a real Codespace can prove (the image builds, ports forward, Grafana renders) is listed in the
+/// README's Codespaces section.
+@Suite("Codespaces and Docker Compose files (no Docker engine needed)")
+struct InfrastructureTests {
+    static let datasourceUID = "PBFA97CFB590B2093"
+    let paths: LabPaths
+
+    init() throws {
+        self.paths = try LabPaths.discover(from: URL(fileURLWithPath: #filePath))
+    }
+
+    var root: URL { self.paths.root }
+    var composeFiles: [URL] {
+        [self.root.appendingPathComponent("docker-compose.base.yml")]
+            + self.paths.scenarioFolders().map { $0.appendingPathComponent("docker-compose.yml") }
+    }
+
+    func devcontainer(for scenarioFolder: URL) -> URL {
+        self.root.appendingPathComponent(".devcontainer/\(scenarioFolder.lastPathComponent)/devcontainer.json")
+    }
+
+    func exists(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url.path) }
+
+    /// `docker-compose config`: the file as Compose understands it, `extends` merged and paths absolute.
+    func composeConfig(_ file: URL) throws -> [String: Any] {
+        let compose = try #require(
+            Shell.which("docker-compose"),
+            "docker-compose is not installed: apt-get install --no-install-recommends docker-compose"
+        )
+        let output = try Shell.capture([compose, "-f", file.path, "config"])
+        try #require(output.status == 0, "docker-compose config rejected \(file.path):\n\(output.text)")
+        // Compose prints YAML; Python's YAML parser (a dependency of docker-compose) turns it into JSON.
+        let yaml = try Shell.capture(
+            [
+                "sh", "-c", "\"$0\" -f \"$1\" config | python3 -c 'import json,sys,yaml; print(json.dumps(yaml.safe_load(sys.stdin)))'", compose,
+                file.path,
+            ]
+        )
+        try #require(yaml.status == 0, "could not parse docker-compose's output: \(yaml.text)")
+        return try #require(JSONSerialization.jsonObject(with: Data(yaml.text.utf8)) as? [String: Any])
+    }
+
+    func json(_ url: URL) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any], "\(url.path) is not a JSON object")
+    }
+
+    @Test("every scenario folder has a devcontainer, a compose file and its own dashboard")
+    func everyScenarioIsWired() throws {
+        #expect(!self.paths.scenarioFolders().isEmpty)
+        for folder in self.paths.scenarioFolders() {
+            #expect(self.exists(self.devcontainer(for: folder)), "missing .devcontainer/\(folder.lastPathComponent)/devcontainer.json")
+            #expect(self.exists(folder.appendingPathComponent("docker-compose.yml")), "missing \(folder.lastPathComponent)/docker-compose.yml")
+            #expect(self.exists(folder.appendingPathComponent("dashboard.json")), "missing \(folder.lastPathComponent)/dashboard.json")
+        }
+    }
+
+    @Test("every compose file passes docker-compose config, and every path it mounts or builds from exists")
+    func composeFilesValidate() throws {
+        for file in self.composeFiles {
+            let config = try self.composeConfig(file)
+            let services = try #require(config["services"] as? [String: [String: Any]])
+            #expect(!services.isEmpty)
+            for (name, service) in services {
+                for volume in service["volumes"] as? [String] ?? [] {
+                    let source = String(volume.prefix { $0 != ":" })
+                    guard source.hasPrefix("/") else { continue }  // a named volume
+                    #expect(
+                        self.exists(URL(fileURLWithPath: source)),
+                        "\(file.lastPathComponent): service \(name) mounts \(source), which does not exist"
+                    )
+                }
+                if let build = service["build"] as? [String: Any], let context = build["context"] as? String {
+                    let dockerfile = URL(fileURLWithPath: context).appendingPathComponent(build["dockerfile"] as? String ?? "Dockerfile")
+                    #expect(
+                        self.exists(dockerfile),
+                        "\(file.lastPathComponent): service \(name) builds from \(dockerfile.path), which does not exist"
+                    )
+                    try self.checkDockerfileCopies(
+                        dockerfile,
+                        context: URL(fileURLWithPath: context),
+                        arguments: build["args"] as? [String: String] ?? [:]
+                    )
+                }
+            }
+        }
+    }
+
+    /// Every `COPY <source> <destination>` of the Dockerfile names a path of the build context.
+    func checkDockerfileCopies(_ dockerfile: URL, context: URL, arguments: [String: String]) throws {
+        let lines = try String(contentsOf: dockerfile, encoding: .utf8).split(separator: "\n")
+        let copies = lines.filter { $0.hasPrefix("COPY ") }
+        #expect(!copies.isEmpty)
+        for line in copies {
+            var source = String(line.split(separator: " ")[1])
+            for (key, value) in arguments { source = source.replacingOccurrences(of: "${\(key)}", with: value) }
+            #expect(!source.contains("$"), "\(dockerfile.lastPathComponent): \(line) uses a build argument the compose file does not set")
+            #expect(
+                self.exists(context.appendingPathComponent(source)),
+                "\(dockerfile.lastPathComponent): \(line): \(source) is not in the build context"
+            )
+        }
+    }
+
+    @Test("every compose file matches the Compose Specification schema")
+    func composeSchema() throws {
+        try self.validate(schema: "compose-spec.json", files: self.composeFiles)
+    }
+
+    @Test("every devcontainer.json matches the devcontainer schema")
+    func devcontainerSchema() throws {
+        try self.validate(schema: "devContainer.schema.json", files: self.paths.scenarioFolders().map(self.devcontainer(for:)))
+    }
+
+    func validate(schema: String, files: [URL]) throws {
+        let script = self.root.appendingPathComponent("Shared/Tests/Schemas/validate.py").path
+        let output = try Shell.capture(["python3", script, schema] + files.map(\.path))
+        #expect(output.status == 0, "\(output.text)")
+    }
+
+    @Test("every path a devcontainer.json names exists, and its service mounts the repository at workspaceFolder")
+    func devcontainerPaths() throws {
+        for folder in self.paths.scenarioFolders() {
+            let file = self.devcontainer(for: folder)
+            let devcontainer = try self.json(file)
+            let name = folder.lastPathComponent
+            // The compose file, relative to the devcontainer file (Codespaces resolves it that way).
+            let composePath = try #require(devcontainer["dockerComposeFile"] as? String)
+            #expect(composePath == "../../\(name)/docker-compose.yml")
+            let compose = file.deletingLastPathComponent().appendingPathComponent(composePath).standardizedFileURL
+            #expect(self.exists(compose), "\(composePath) does not exist")
+            // The service exists and mounts the repository root at workspaceFolder.
+            let config = try self.composeConfig(compose)
+            let services = try #require(config["services"] as? [String: [String: Any]])
+            let serviceName = try #require(devcontainer["service"] as? String)
+            let service = try #require(services[serviceName], "\(name): no service \(serviceName) in \(composePath)")
+            let workspace = try #require(devcontainer["workspaceFolder"] as? String)
+            let mounts = (service["volumes"] as? [String] ?? []).map { $0.split(separator: ":").map(String.init) }
+            #expect(
+                mounts.contains { $0.count >= 2 && $0[1] == workspace && URL(fileURLWithPath: $0[0]).standardizedFileURL == self.root },
+                "\(name): service \(serviceName) must mount the repository root at \(workspace)"
+            )
+            #expect((service["working_dir"] as? String) == workspace)
+            // Paths inside the container map to the repository through that mount.
+            func inRepository(_ containerPath: String) -> URL {
+                let relative = containerPath.hasPrefix(workspace + "/") ? String(containerPath.dropFirst(workspace.count + 1)) : containerPath
+                return self.root.appendingPathComponent(relative)
+            }
+            let codespaces = (devcontainer["customizations"] as? [String: Any])?["codespaces"] as? [String: Any]
+            let openFiles = try #require(codespaces?["openFiles"] as? [String])
+            #expect(openFiles == ["\(name)/SCENARIO.md"])
+            for path in openFiles { #expect(self.exists(inRepository(path)), "\(name): openFiles names \(path), which does not exist") }
+            let postStart = try #require(devcontainer["postStartCommand"] as? String)
+            let script = try #require(postStart.split(separator: " ").first { $0.hasSuffix(".sh") }.map(String.init))
+            #expect(self.exists(inRepository(script)), "\(name): postStartCommand runs \(script), which does not exist")
+            #expect(postStart.hasSuffix(" \(name)"), "\(name): the post-start step must start this scenario")
+            // Grafana opens after its port does: notify, never openBrowser (VISION.md, infrastructure notes).
+            let ports = try #require(devcontainer["portsAttributes"] as? [String: [String: Any]])
+            #expect(ports["3000"]?["onAutoForward"] as? String == "notify")
+            for port in devcontainer["forwardPorts"] as? [Int] ?? [] {
+                #expect((ports[String(port)]?["label"] as? String)?.isEmpty == false, "\(name): port \(port) needs a label")
+            }
+            let vscode = (devcontainer["customizations"] as? [String: Any])?["vscode"] as? [String: Any]
+            #expect((vscode?["extensions"] as? [String])?.contains("swiftlang.swift-vscode") == true)
+        }
+    }
+
+    @Test("the datasource UID is the same in the datasource file and in every panel of every dashboard")
+    func datasourceUID() throws {
+        let datasources = try String(
+            contentsOf: self.root.appendingPathComponent("observability/grafana/provisioning/datasources/prometheus.yml"),
+            encoding: .utf8
+        )
+        #expect(datasources.contains("uid: \(Self.datasourceUID)"))
+        let dashboards = try GrafanaDashboard.all(in: self.paths)
+        #expect(dashboards.count >= 1 + self.paths.scenarioFolders().count)
+        #expect(Set(dashboards.map(\.uid)).count == dashboards.count, "two dashboards share a uid")
+        for dashboard in dashboards {
+            #expect(!dashboard.queryPanels.isEmpty)
+            for panel in dashboard.queryPanels {
+                let title = "\(dashboard.url.lastPathComponent): \(panel.title ?? "?")"
+                #expect(panel.datasource?.uid == Self.datasourceUID, "\(title): panel datasource uid")
+                for target in panel.targets ?? [] {
+                    #expect(target.datasource?.uid == Self.datasourceUID, "\(title): query \(target.refId ?? "?") datasource uid")
+                    #expect(target.expr?.isEmpty == false, "\(title): query \(target.refId ?? "?") has no PromQL")
+                }
+            }
+        }
+    }
+
+    @Test("the Prometheus scrape config passes promtool, and scrapes the app and the exporter on the lab's ports")
+    func prometheusConfig() throws {
+        let promtool = try #require(Shell.which("promtool"), "promtool is not installed: apt-get install prometheus")
+        let config = Observability(paths: self.paths).scrapeConfig
+        let output = try Shell.capture([promtool, "check", "config", config.path])
+        #expect(output.status == 0, "\(output.text)")
+        let text = try String(contentsOf: config, encoding: .utf8)
+        for scenario in try self.paths.scenarioFolders().map(Scenario.init(folder:)) {
+            #expect(text.contains("127.0.0.1:\(scenario.manifest.port)"), "\(scenario.folderName)'s port is not scraped")
+        }
+        #expect(text.contains("127.0.0.1:\(Observability.exporterPort)"))
+    }
+}
