@@ -34,6 +34,9 @@ public struct Observability: Sendable {
     /// - Parameter required: throw instead of skipping when a program is missing (the dashboard tests).
     public func start(required: Bool = false) async throws -> [String] {
         var lines: [String] = []
+        if PostgresCluster.isExternal && !required {
+            return ["Prometheus (port 9090) and Grafana (port 3000) run in Docker Compose, next to PostgreSQL"]
+        }
         if let binary = Self.exporterBinary() {
             lines.append(try await self.startExporter(binary, required: required))
         } else if required {

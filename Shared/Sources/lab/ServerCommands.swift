@@ -22,6 +22,17 @@ struct Up: AsyncParsableCommand {
                 try await DetachedWatch(paths: paths, scenario: scenario, product: product).start()
                 return
             }
+            // In a Codespace the post-start step already runs watch mode in the background.
+            if let (pid, running) = DetachedWatch.process(scenario, paths: paths).running() {
+                printStep("\(running) already runs in watch mode in the background (pid \(pid)) on \(scenario.serverURL).")
+                say(
+                    """
+                      Its output (rebuilds, compiler errors):  ./lab logs \(scenario.number) --follow
+                      To run it in this terminal instead:       ./lab stop \(scenario.number), then ./lab up \(scenario.number)\(self.fixed ? " --fixed" : "")
+                    """
+                )
+                return
+            }
             try await WatchMode(paths: paths, scenario: scenario, product: product, databaseURL: url).run()
         }
     }
