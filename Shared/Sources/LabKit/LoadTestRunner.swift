@@ -17,7 +17,7 @@ public enum LoadTestRunner {
             try encoder.encode(result).write(to: URL(fileURLWithPath: jsonPath))
             say("\nSaved to \(jsonPath). Compare two runs with: ./lab compare BEFORE.json AFTER.json")
         }
-        let passed = targets.evaluate(result.totals).allSatisfy(\.passed)
+        let passed = result.passes(targets)
         return passed ? 0 : 1
     }
 

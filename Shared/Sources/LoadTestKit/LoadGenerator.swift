@@ -123,7 +123,7 @@ public enum LoadGenerator {
             elapsedSeconds: elapsed,
             totals: total.finished(windowSeconds: window),
             endpoints: zip(plan.requests, endpoints).map { template, bucket in
-                LoadResult.Endpoint(name: template.name, counts: bucket.finished(windowSeconds: window))
+                LoadResult.Endpoint(name: template.name, counts: bucket.finished(windowSeconds: window), targets: template.targets)
             }
         )
     }

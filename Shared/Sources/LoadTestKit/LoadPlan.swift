@@ -71,15 +71,22 @@ public struct RequestTemplate: Codable, Sendable, Equatable {
     /// Path and query, with `{name}` placeholders filled from ``LoadPlan/parameters`` (URL-encoded).
     public var path: String
     public var weight: Int
+    /// A JSON body (sent with `Content-Type: application/json`), with `{name}` placeholders like the path;
+    /// values are JSON-escaped, so write `"{email}"` for a string and `{id}` for a number.
+    public var body: String?
+    /// This request's own targets (a per-endpoint verdict line), on top of the plan's overall targets.
+    public var targets: LoadTargets?
 
-    public init(name: String, method: String = "GET", path: String, weight: Int = 1) {
+    public init(name: String, method: String = "GET", path: String, weight: Int = 1, body: String? = nil, targets: LoadTargets? = nil) {
         self.name = name
         self.method = method
         self.path = path
         self.weight = weight
+        self.body = body
+        self.targets = targets
     }
 
-    enum CodingKeys: String, CodingKey { case name, method, path, weight }
+    enum CodingKeys: String, CodingKey { case name, method, path, weight, body, targets }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -87,27 +94,54 @@ public struct RequestTemplate: Codable, Sendable, Equatable {
         self.name = try container.decodeIfPresent(String.self, forKey: .name) ?? self.path
         self.method = try container.decodeIfPresent(String.self, forKey: .method) ?? "GET"
         self.weight = try container.decodeIfPresent(Int.self, forKey: .weight) ?? 1
+        self.body = try container.decodeIfPresent(String.self, forKey: .body)
+        self.targets = try container.decodeIfPresent(LoadTargets.self, forKey: .targets)
     }
 
-    /// The `{placeholder}` names in ``path``, in order.
+    /// The `{placeholder}` names in ``path`` and then ``body``, in order.
     public var placeholderNames: [String] {
+        Self.placeholders(in: self.path) + Self.placeholders(in: self.body ?? "")
+    }
+
+    static func placeholders(in text: String) -> [String] {
         var names: [String] = []
-        var rest = self.path[...]
-        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
-            names.append(String(rest[rest.index(after: open)..<close]))
-            rest = rest[rest.index(after: close)...]
-        }
+        _ = Self.fill(
+            text,
+            value: { name in
+                names.append(name)
+                return ""
+            },
+            encode: { $0 }
+        )
         return names
     }
 
     /// The path with each placeholder replaced by `value(name)`, percent-encoded for a URL.
     public func render(_ value: (String) -> String) -> String {
+        Self.fill(self.path, value: value, encode: percentEncode)
+    }
+
+    /// The body with each placeholder replaced by `value(name)`, escaped for a JSON string; nil without a body.
+    public func renderBody(_ value: (String) -> String) -> String? {
+        self.body.map { Self.fill($0, value: value, encode: jsonEscape) }
+    }
+
+    /// Replaces each `{name}` (letters, digits, `_`) in `text`; other braces, such as a JSON body's own,
+    /// are kept as they are.
+    static func fill(_ text: String, value: (String) -> String, encode: (String) -> String) -> String {
         var result = ""
-        var rest = self.path[...]
-        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+        var rest = text[...]
+        while let open = rest.firstIndex(of: "{") {
             result += rest[..<open]
-            result += percentEncode(value(String(rest[rest.index(after: open)..<close])))
-            rest = rest[rest.index(after: close)...]
+            let afterOpen = rest.index(after: open)
+            let name = rest[afterOpen...].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            if !name.isEmpty, name.endIndex < rest.endIndex, rest[name.endIndex] == "}" {
+                result += encode(value(String(name)))
+                rest = rest[rest.index(after: name.endIndex)...]
+            } else {
+                result += "{"
+                rest = rest[afterOpen...]
+            }
         }
         return result + rest
     }
@@ -175,4 +209,21 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+}
+
+/// `text` escaped for the inside of a JSON string.
+func jsonEscape(_ text: String) -> String {
+    var result = ""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": result += "\\\""
+        case "\\": result += "\\\\"
+        case "\n": result += "\\n"
+        case _ where scalar.value < 0x20:
+            let hex = String(scalar.value, radix: 16)
+            result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: result.unicodeScalars.append(scalar)
+        }
+    }
+    return result
 }

@@ -40,6 +40,17 @@ public enum LoadReport {
                 )
             }
         }
+        let graded = result.endpoints.compactMap { endpoint in endpoint.targets.map { (endpoint, $0) } }
+        if !graded.isEmpty {
+            lines.append("")
+            lines.append("Verdict per endpoint (🟢 met · 🟠 close: within 2× · 🔴 far off):")
+            for (endpoint, endpointTargets) in graded {
+                let grade = endpointTargets.grade(endpoint.counts)
+                let symbol = grade == .green ? "🟢" : grade == .amber ? "🟠" : "🔴"
+                let details = endpointTargets.evaluate(endpoint.counts).map { "\($0.passed ? "✓" : "✗") \($0.target) (\($0.measured))" }
+                lines.append("  \(symbol) " + pad(endpoint.name, 28) + details.joined(separator: "   "))
+            }
+        }
         let checks = targets.evaluate(totals)
         if !checks.isEmpty {
             lines.append("")
@@ -47,13 +58,15 @@ public enum LoadReport {
             for check in checks {
                 lines.append("  \(check.passed ? "✓" : "✗") " + pad(check.target, 30) + " measured \(check.measured)")
             }
+        }
+        if !checks.isEmpty || !graded.isEmpty {
             let missed = checks.filter { !$0.passed }.count
+            let endpointsMissed = graded.filter { $0.1.grade($0.0.counts) != .green }.count
+            var misses: [String] = []
+            if missed > 0 { misses.append("\(missed) of \(checks.count) overall targets missed") }
+            if endpointsMissed > 0 { misses.append("\(endpointsMissed) of \(graded.count) endpoints miss their targets") }
             lines.append("")
-            lines.append(
-                missed == 0
-                    ? "PASS: all \(checks.count) targets met."
-                    : "FAIL: \(missed) of \(checks.count) targets missed."
-            )
+            lines.append(misses.isEmpty ? "PASS: all targets met." : "FAIL: " + misses.joined(separator: "; ") + ".")
         }
         return lines.joined(separator: "\n")
     }

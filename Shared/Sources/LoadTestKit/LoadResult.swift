@@ -51,9 +51,12 @@ public struct LoadResult: Codable, Sendable, Equatable {
     public struct Endpoint: Codable, Sendable, Equatable {
         public var name: String
         public var counts: Counts
-        public init(name: String, counts: Counts) {
+        /// The request's own targets from the plan, if it has any (the per-endpoint verdict).
+        public var targets: LoadTargets?
+        public init(name: String, counts: Counts, targets: LoadTargets? = nil) {
             self.name = name
             self.counts = counts
+            self.targets = targets
         }
     }
 

@@ -57,4 +57,31 @@ public struct LoadTargets: Codable, Sendable, Equatable {
     public func allMet(_ counts: LoadResult.Counts) -> Bool {
         self.evaluate(counts).allSatisfy(\.passed)
     }
+
+    /// A traffic-light verdict, so a learner sees each fix land even before it is complete.
+    public enum Grade: String, Sendable, Equatable {
+        /// Every target met.
+        case green
+        /// Missed, but close: p99 at most 2× its limit, throughput at least half its target, and at most 10×
+        /// the failures the success target allows (99.0% for a 99.9% target).
+        case amber
+        /// Missed by more than that.
+        case red
+    }
+
+    public func grade(_ counts: LoadResult.Counts) -> Grade {
+        if self.allMet(counts) { return .green }
+        let close =
+            (self.maxP99Milliseconds.map { counts.sent > 0 && counts.latency.p99 <= 2 * $0 } ?? true)
+            && (self.minRequestsPerSecond.map { counts.requestsPerSecond >= $0 / 2 } ?? true)
+            && (self.minSuccessRate.map { 100 - counts.successRate <= 10 * (100 - $0) } ?? true)
+        return close ? .amber : .red
+    }
+}
+
+extension LoadResult {
+    /// The verdict's PASS: every overall target met, and every endpoint that has its own targets meets them.
+    public func passes(_ targets: LoadTargets) -> Bool {
+        targets.allMet(self.totals) && self.endpoints.allSatisfy { endpoint in endpoint.targets.map { $0.allMet(endpoint.counts) } ?? true }
+    }
 }

@@ -17,11 +17,18 @@ struct RequestMix: Sendable {
             let count = template.placeholderNames.isEmpty ? 1 : Self.variantsPerTemplate
             var variants: [ByteBuffer] = []
             for _ in 0..<count {
-                let path = template.render { name in
+                let value = { (name: String) -> String in
                     let values = plan.parameters[name] ?? [""]
                     return values[Int(rng.next() % UInt64(values.count))]
                 }
-                variants.append(ByteBuffer(string: "\(template.method) \(path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: lab-loadtest\r\n\r\n"))
+                let path = template.render(value)
+                var head = "\(template.method) \(path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: lab-loadtest\r\n"
+                if let body = template.renderBody(value) {
+                    head += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+                } else {
+                    head += "\r\n"
+                }
+                variants.append(ByteBuffer(string: head))
             }
             requests.append(variants)
         }

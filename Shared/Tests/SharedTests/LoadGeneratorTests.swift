@@ -138,11 +138,64 @@ struct LoadResultTests {
         #expect(report.contains("Requests sent                 510"))
         #expect(report.contains("timed out (> 5.0 s)         235"))
         #expect(report.contains("✗ success rate ≥ 99.9%"))
-        #expect(report.contains("FAIL: 1 of 1 targets missed."))
+        #expect(report.contains("FAIL: 1 of 1 overall targets missed."))
         let comparison = LoadComparison.render(before: before, after: after)
         #expect(comparison.contains("330.3× better"))
         #expect(comparison.contains("140.4× better"))
         #expect(comparison.contains("    timed out                          235             0"))
+    }
+
+    @Test("each endpoint gets its own traffic light, and one red endpoint fails the verdict")
+    func endpointVerdict() {
+        let targets = LoadTargets(minSuccessRate: 99.9, maxP99Milliseconds: 100)
+        func counts(p99: Double, succeeded: Int) -> LoadResult.Counts {
+            var counts = LoadResult.Counts()
+            counts.sent = 1000
+            counts.succeeded = succeeded
+            counts.latency.p99 = p99
+            return counts
+        }
+        #expect(targets.grade(counts(p99: 80, succeeded: 1000)) == .green)
+        #expect(targets.grade(counts(p99: 180, succeeded: 1000)) == .amber)
+        #expect(targets.grade(counts(p99: 80, succeeded: 992)) == .amber)
+        #expect(targets.grade(counts(p99: 250, succeeded: 1000)) == .red)
+        #expect(targets.grade(counts(p99: 80, succeeded: 980)) == .red)
+        var result = LoadResult(url: "http://x", users: 1, durationSeconds: 1, timeoutSeconds: 1, elapsedSeconds: 1, totals: .init(), endpoints: [])
+        result.totals = counts(p99: 80, succeeded: 1000)
+        result.endpoints = [
+            .init(name: "fast lookup", counts: counts(p99: 5, succeeded: 1000), targets: targets),
+            .init(name: "slow search", counts: counts(p99: 900, succeeded: 1000), targets: targets),
+        ]
+        #expect(!result.passes(LoadTargets(minSuccessRate: 99)))
+        let report = LoadReport.render(result, targets: LoadTargets(minSuccessRate: 99))
+        #expect(report.contains("🟢 fast lookup"))
+        #expect(report.contains("🔴 slow search"))
+        #expect(report.contains("✗ p99 latency ≤ 100 ms (900.0 ms)"))
+        #expect(report.contains("FAIL: 1 of 2 endpoints miss their targets."))
+        result.endpoints[1].counts = counts(p99: 50, succeeded: 1000)
+        #expect(result.passes(LoadTargets(minSuccessRate: 99)))
+        #expect(LoadReport.render(result, targets: LoadTargets(minSuccessRate: 99)).contains("PASS: all targets met."))
+    }
+
+    @Test("a request with a JSON body: placeholders filled and escaped, Content-Length right, the server reads it")
+    func bodies() async throws {
+        let template = RequestTemplate(name: "new", method: "POST", path: "/echo", body: #"{"email": "{email}", "id": {id}}"#)
+        #expect(template.placeholderNames == ["email", "id"])
+        #expect(template.renderBody { $0 == "email" ? #"a"b"# : "7" } == #"{"email": "a\"b", "id": 7}"#)
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let plan = LoadPlan(
+            url: server.url,
+            users: 2,
+            durationSeconds: 1,
+            timeoutSeconds: 5,
+            requests: [template],
+            parameters: ["email": ["x@example.com"], "id": ["42"]]
+        )
+        let result = try await LoadGenerator.run(plan)
+        #expect(result.totals.sent > 10)
+        #expect(result.totals.successRate == 100)
+        #expect(server.echoed() == #"{"email": "x@example.com", "id": 42}"#)
     }
 
     @Test("placeholders are URL-encoded")

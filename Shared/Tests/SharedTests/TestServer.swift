@@ -12,10 +12,24 @@ import Synchronization
 struct TestServer {
     let port: Int
     private let task: Task<Void, any Error>
+    /// The last body `POST /echo` received.
+    private let echo: Echo
+
+    final class Echo: Sendable {
+        let body = Mutex("")
+    }
+
+    func echoed() -> String { self.echo.body.withLock { $0 } }
 
     static func start() async throws -> TestServer {
         let router = LabApplication.makeRouter()
+        let echo = Echo()
         router.get("/ok") { _, _ in "ok" }
+        router.post("/echo") { request, _ -> String in
+            let body = try await request.body.collect(upTo: 1 << 16)
+            echo.body.withLock { $0 = String(buffer: body) }
+            return "ok"
+        }
         router.get("/metrics-test") { _, _ in "ok" }
         router.get("/boom") { _, _ -> String in throw TestFailure() }
         router.get("/teapot") { _, _ -> String in throw HTTPError(.badRequest, message: "bad") }
@@ -35,7 +49,7 @@ struct TestServer {
         let task = Task { try await app.run() }
         var iterator = stream.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else { throw TestFailure() }
-        return TestServer(port: port, task: task)
+        return TestServer(port: port, task: task, echo: echo)
     }
 
     var url: String { "http://127.0.0.1:\(self.port)" }
