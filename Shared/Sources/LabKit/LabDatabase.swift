@@ -94,7 +94,13 @@ public struct LabDatabase: Sendable {
     public func execute(_ sql: String, on scenario: Scenario) async throws {
         try await self.withConnection(to: try Self.url(for: scenario)) { connection in
             for statement in SQLScript.statements(sql) {
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                do {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                } catch let error as PSQLError {
+                    // PSQLError hides the server's message unless asked for it explicitly.
+                    let message = error.serverInfo?[.message] ?? String(reflecting: error)
+                    throw LabError("SQL failed: \(message)\nStatement: \(statement.prefix(300))")
+                }
             }
         }
     }
@@ -103,8 +109,12 @@ public struct LabDatabase: Sendable {
     public func strings(_ sql: String, on scenario: Scenario) async throws -> [String] {
         try await self.withConnection(to: try Self.url(for: scenario)) { connection in
             var values: [String] = []
-            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: self.logger) {
-                values.append(try row.decode(String.self))
+            do {
+                for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: self.logger) {
+                    values.append(try row.decode(String.self))
+                }
+            } catch let error as PSQLError {
+                throw LabError("SQL failed: \(error.serverInfo?[.message] ?? String(reflecting: error))\nQuery: \(sql.prefix(300))")
             }
             return values
         }

@@ -37,8 +37,10 @@ public struct Lesson: Sendable {
     }
 
     /// Runs `product` in the background, sends the scenario's standard load, stops the server.
-    /// - Parameter seconds: a shorter load than the standard one, for tests that need traffic, not a verdict.
-    public func measure(_ product: String, label: String, seconds: Double? = nil) async throws -> LoadResult {
+    /// - Parameters:
+    ///   - seconds: a shorter load than the standard one, for tests that need traffic, not a verdict.
+    ///   - only: send only these requests of the mix (by name), like `./lab load --only`.
+    public func measure(_ product: String, label: String, seconds: Double? = nil, only: [String] = []) async throws -> LoadResult {
         let binary = try SwiftBuild(paths: self.paths).install(self.scenario, product: product)
         let server = ServerProcess(scenario: self.scenario, paths: self.paths)
         await server.stopBackground()
@@ -47,6 +49,7 @@ public struct Lesson: Sendable {
         do {
             var plan = try await self.scenario.loadPlan(database: self.database)
             if let seconds { plan.durationSeconds = seconds }
+            if !only.isEmpty { plan.requests = plan.requests.filter { only.contains($0.name) } }
             let result = try await LoadGenerator.run(plan)
             await server.stopBackground()
             say("--- \(label) ---\n" + LoadReport.render(result, targets: self.scenario.manifest.targets) + "\n")

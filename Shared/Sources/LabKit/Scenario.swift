@@ -31,14 +31,19 @@ public struct Scenario: Sendable {
     }
 
     public struct Seed: Codable, Sendable {
-        /// The table the batches fill; its row count is what "seeded" means.
-        public var table: String
-        public var rows: Int
-        public var batchSize: Int
         /// SQL file creating the tables (idempotent: `CREATE TABLE IF NOT EXISTS`).
         public var schema: String
-        /// SQL file inserting the rows with ids `$1` to `$2`, deterministically.
-        public var batch: String
+        /// The tables to fill, in order; the last is the scenario's main table (`./lab seed --rows` sizes it,
+        /// messages report its row count).
+        public var tables: [Table]
+
+        public struct Table: Codable, Sendable {
+            public var table: String
+            public var rows: Int
+            public var batchSize: Int
+            /// SQL file inserting the rows with ids `$1` to `$2`, deterministically.
+            public var batch: String
+        }
     }
 
     public struct Load: Codable, Sendable {

@@ -15,7 +15,7 @@ func prepareDatabase(_ scenario: Scenario, paths: LabPaths, seed: Bool = true) a
         if report.batchesInserted > 0 {
             printStep("seeded \(report.rows) rows in \(String(format: "%.1f", report.seconds)) s")
         } else {
-            printStep("database \(url.database) already seeded (\(report.rows) rows in \(scenario.manifest.seed.table))")
+            printStep("database \(url.database) already seeded (\(report.rows) rows in \(report.table))")
         }
     }
     return url

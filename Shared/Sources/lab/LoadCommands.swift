@@ -13,6 +13,8 @@ struct Load: AsyncParsableCommand {
     @Option(help: "Seconds before a request counts as timed out (default: the scenario's).") var timeout: Double?
     @Option(help: "Server to load (default: the scenario's server).") var url: String?
     @Option(help: "Also save the results to this file, for ./lab compare.") var json: String?
+    @Option(help: "Send only this request of the mix (its name in the verdict, e.g. \"import 20 orders\"); repeatable.")
+    var only: [String] = []
 
     func run() async throws {
         let status: Int32 = try await reportingErrors {
@@ -21,6 +23,15 @@ struct Load: AsyncParsableCommand {
             if let users = self.users { plan.users = users }
             if let duration = self.duration { plan.durationSeconds = duration }
             if let timeout = self.timeout { plan.timeoutSeconds = timeout }
+            if !self.only.isEmpty {
+                let names = plan.requests.map(\.name)
+                for name in self.only where !names.contains(name) {
+                    throw LabError(
+                        "no request named \"\(name)\" in scenario \(scenario.number)'s mix; the names are: \(names.joined(separator: ", "))"
+                    )
+                }
+                plan.requests = plan.requests.filter { self.only.contains($0.name) }
+            }
             do {
                 try plan.validate()
             } catch let error as LoadPlanError {
