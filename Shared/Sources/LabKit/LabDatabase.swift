@@ -82,6 +82,15 @@ public struct LabDatabase: Sendable {
         }
     }
 
+    /// Forces a checkpoint (as the admin user: only a superuser may), so a measurement that follows does not
+    /// pay for the writes of the one before it.
+    public func checkpoint() async throws {
+        let admin = try DatabaseURL(PostgresCluster.url(database: "postgres", user: PostgresCluster.adminUser))
+        try await self.withConnection(to: admin) { connection in
+            try await connection.query("CHECKPOINT", logger: self.logger)
+        }
+    }
+
     /// Drops everything the scenario's tables hold (learner's indexes included) so the next seed starts over.
     public func dropScenarioTables(for scenario: Scenario) async throws {
         try await self.withConnection(to: try Self.url(for: scenario)) { connection in

@@ -163,9 +163,11 @@ struct InfrastructureTests {
             #expect(postStart.hasSuffix(" \(name)"), "\(name): the post-start step must start this scenario")
             // Grafana opens after its port does: notify, never openBrowser (VISION.md, infrastructure notes).
             let ports = try #require(devcontainer["portsAttributes"] as? [String: [String: Any]])
-            #expect(ports["3000"]?["onAutoForward"] as? String == "notify")
-            for port in devcontainer["forwardPorts"] as? [Int] ?? [] {
+            let forwarded = devcontainer["forwardPorts"] as? [Int] ?? []
+            #expect(Set(forwarded).isSuperset(of: [8080, 3000, 9090]), "\(name): forward the server, Grafana and Prometheus")
+            for port in forwarded {
                 #expect((ports[String(port)]?["label"] as? String)?.isEmpty == false, "\(name): port \(port) needs a label")
+                #expect(ports[String(port)]?["onAutoForward"] as? String == "notify", "\(name): port \(port) should notify")
             }
             let vscode = (devcontainer["customizations"] as? [String: Any])?["vscode"] as? [String: Any]
             #expect((vscode?["extensions"] as? [String])?.contains("swiftlang.swift-vscode") == true)

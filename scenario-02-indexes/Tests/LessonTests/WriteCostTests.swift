@@ -12,11 +12,20 @@ extension LessonTests {
         try await lesson.prepare()
         try await Self.startingPoint(lesson)
         let import20 = ["import 20 orders"]
+        // Each setting is measured twice after a checkpoint, keeping the faster run: one run can be slowed by
+        // the database writing out the previous run's pages, and that would be noise, not the lesson.
         func measure(_ label: String) async throws -> (result: LoadResult, walBytesPerRow: Double) {
-            let walBefore = try await self.walBytes(lesson)
-            let result = try await lesson.measure("server", label: label, seconds: 10, only: import20)
-            let wal = try await self.walBytes(lesson) - walBefore
-            return (result, wal / Double(max(1, result.totals.succeeded * 20)))
+            var best: (result: LoadResult, walBytesPerRow: Double)?
+            for run in 1...2 {
+                try await lesson.database.checkpoint()
+                let walBefore = try await self.walBytes(lesson)
+                let result = try await lesson.measure("server", label: "\(label), run \(run)", seconds: 8, only: import20)
+                let wal = try await self.walBytes(lesson) - walBefore
+                if best == nil || result.totals.requestsPerSecond > best!.result.totals.requestsPerSecond {
+                    best = (result, wal / Double(max(1, result.totals.succeeded * 20)))
+                }
+            }
+            return best!
         }
         let none = try await measure("write cost: primary key only")
         try await lesson.setDatabaseFix(applied: true)
@@ -39,10 +48,11 @@ extension LessonTests {
                 + "3 indexes \(Int(rates[1])) / \(Int(wal[1])), 6 indexes \(Int(rates[2])) / \(Int(wal[2]))"
         )
         for measured in [none, three, six] { #expect(measured.result.totals.successRate >= 99.9) }
-        #expect(rates[1] < rates[0] * 0.9, "3 indexes should cost throughput")
-        #expect(rates[2] < rates[0] * 0.75, "6 indexes should cost clearly more")
+        // Measured here: 0.62-0.65 with 6 indexes, 0.64-0.78 with 3; WAL per row ×4.6-4.8 with 6.
+        #expect(rates[1] < rates[0] * 0.92, "3 indexes should cost throughput")
+        #expect(rates[2] < rates[0] * 0.8, "6 indexes should cost clearly more")
         #expect(wal[0] < wal[1] && wal[1] < wal[2], "each index adds write-ahead log per row")
-        #expect(wal[2] > wal[0] * 2)
+        #expect(wal[2] > wal[0] * 3)
     }
 
     /// Bytes of write-ahead log PostgreSQL has written so far (cluster-wide; only the test writes now).
