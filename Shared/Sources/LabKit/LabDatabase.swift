@@ -79,6 +79,13 @@ public struct LabDatabase: Sendable {
         let adminScenario = try DatabaseURL(PostgresCluster.url(database: scenario.manifest.database, user: PostgresCluster.adminUser))
         _ = try? await self.withConnection(to: adminScenario) { connection in
             try await connection.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", logger: self.logger)
+            // Let the learner clear the statistics before a measurement, as a DBA would grant a developer.
+            try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: "GRANT EXECUTE ON FUNCTION pg_stat_statements_reset(oid, oid, bigint) TO \(PostgresCluster.appUser)"
+                ),
+                logger: self.logger
+            )
         }
     }
 

@@ -17,7 +17,8 @@ struct Status: AsyncParsableCommand {
                 } else if let (pid, product) = server.running() {
                     state = "\(product) running in the background (pid \(pid)) on \(scenario.serverURL)"
                 } else if ServerProcess.isListening(port: scenario.manifest.port) {
-                    state = "something answers on \(scenario.serverURL) (a ./lab up in another terminal?)"
+                    state =
+                        "something answers on \(scenario.serverURL): a ./lab up in another terminal, of this or another scenario (they share the port)"
                 } else {
                     state = "no server running"
                 }
