@@ -6,11 +6,22 @@ import LoadTestKit
 public enum LoadTestRunner {
     public static func run(_ plan: LoadPlan, targets: LoadTargets, jsonPath: String?) async throws -> Int32 {
         say("Sending load: \(plan.users) users for \(Int(plan.durationSeconds)) s to \(plan.url) (timeout \(plan.timeoutSeconds) s per request)")
-        let result = try await LoadGenerator.run(plan) { progress in
-            say(LoadReport.progressLine(progress, durationSeconds: plan.durationSeconds))
+        let load = {
+            try await LoadGenerator.run(plan) { progress in
+                say(LoadReport.progressLine(progress, durationSeconds: plan.durationSeconds))
+            }
+        }
+        // A lab server on this machine: also show what it saw (pool, connections) from its /metrics.
+        let local = URL(string: plan.url).flatMap { url in ["127.0.0.1", "localhost"].contains(url.host ?? "") ? url.port ?? 80 : nil }
+        let result: LoadResult
+        let serverSide: ServerMetricsSummary?
+        if let local {
+            (result, serverSide) = try await ServerMetricsSummary.observe(port: local, during: load)
+        } else {
+            (result, serverSide) = (try await load(), nil)
         }
         say("")
-        say(LoadReport.render(result, targets: targets))
+        say(LoadReport.render(result, targets: targets, serverSide: serverSide?.render()))
         if let jsonPath {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -20,12 +20,39 @@ public struct SwiftBuild: Sendable {
         return arguments
     }
 
+    /// Makes the shared build folder safe for `scenario`. Every scenario names its targets alike (`server`,
+    /// `server-fixed`, `LessonTests`), and SwiftPM keeps build products by target name: after building
+    /// scenario 01, a build of scenario 02's `server` can find 01's files and decide there is nothing to do
+    /// (seen: 02's database served by 01's binary). So when the scenario changes, its targets' products are
+    /// removed first; they rebuild in seconds, the dependencies stay.
+    public func prepareScratch(for scenario: Scenario) throws {
+        let marker = self.paths.scratch.appendingPathComponent("lab-last-scenario")
+        if (try? String(contentsOf: marker, encoding: .utf8)) == scenario.folderName { return }
+        let fm = FileManager.default
+        let release = self.paths.scratch.appendingPathComponent("release")
+        let targets = ["Sources", "Tests"].flatMap { folder in
+            (try? fm.contentsOfDirectory(atPath: scenario.folder.appendingPathComponent(folder).path)) ?? []
+        }
+        for target in targets {
+            let module = target.replacingOccurrences(of: "-", with: "_")
+            var doomed = [target, "\(target).build", "\(module).build", "\(target).product"].map { release.appendingPathComponent($0) }
+            let modules = release.appendingPathComponent("Modules")
+            for name in (try? fm.contentsOfDirectory(atPath: modules.path)) ?? [] where name.hasPrefix(module + ".") {
+                doomed.append(modules.appendingPathComponent(name))
+            }
+            for url in doomed where fm.fileExists(atPath: url.path) { try fm.removeItem(at: url) }
+        }
+        try fm.createDirectory(at: self.paths.scratch, withIntermediateDirectories: true)
+        try scenario.folderName.write(to: marker, atomically: true, encoding: .utf8)
+    }
+
     /// Builds `product` and copies the binary into the scenario's runtime folder, so that two scenarios'
     /// `server` executables (same name, same build folder) never overwrite a running one.
     /// - Parameter streamOutput: show the compiler's progress (first builds take minutes).
     /// - Returns: the path of the copied binary.
     /// - Throws: ``BuildFailed`` with the compiler output.
     public func build(_ scenario: Scenario, product: String, streamOutput: Bool) throws -> URL {
+        try self.prepareScratch(for: scenario)
         let arguments = self.arguments(for: scenario, product: product)
         if streamOutput {
             guard try Shell.run(arguments) == 0 else { throw BuildFailed(output: "") }

@@ -1,7 +1,8 @@
 /// Renders a ``LoadResult`` as the plain-English summary printed at the end of a load test.
 public enum LoadReport {
     /// The summary table, the per-request breakdown (when the mix has more than one kind) and the verdict.
-    public static func render(_ result: LoadResult, targets: LoadTargets) -> String {
+    /// - Parameter serverSide: extra lines shown before the verdict (what the server's own metrics saw).
+    public static func render(_ result: LoadResult, targets: LoadTargets, serverSide: String? = nil) -> String {
         let totals = result.totals
         var lines: [String] = []
         lines.append(
@@ -39,6 +40,10 @@ public enum LoadReport {
                         + padLeft(format(c.successRate, digits: 2) + "%", 10) + padLeft(ms(c.latency.p50), 11) + padLeft(ms(c.latency.p99), 11)
                 )
             }
+        }
+        if let serverSide {
+            lines.append("")
+            lines.append(serverSide)
         }
         let graded = result.endpoints.compactMap { endpoint in endpoint.targets.map { (endpoint, $0) } }
         if !graded.isEmpty {

@@ -119,6 +119,7 @@ struct Build: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let (paths, scenario) = try self.scenario.resolve()
+            try SwiftBuild(paths: paths).prepareScratch(for: scenario)
             let status = try Shell.run(SwiftBuild(paths: paths).arguments(for: scenario) + ["--build-tests"])
             if status != 0 { throw ExitCode(status) }
         }

@@ -39,6 +39,7 @@ struct Test: AsyncParsableCommand {
             timings.append(("start PostgreSQL", (ContinuousClock.now - databaseStart).seconds))
             for folder in paths.scenarioFolders() {
                 let name = folder.lastPathComponent
+                try SwiftBuild(paths: paths).prepareScratch(for: try Scenario(folder: folder))
                 try await stage(
                     "build \(name) + tests (release)",
                     ["swift", "build", "-c", "release", "--package-path", folder.path, "--build-tests"] + scratch

@@ -1,0 +1,75 @@
+import Foundation
+import Synchronization
+
+/// What the server itself saw during a load test, from its `/metrics`: read before, once a second during
+/// (gauges such as "requests waiting for a connection" only exist in the moment), and after.
+public struct ServerMetricsSummary: Sendable, Equatable {
+    /// Requests the server answered (its own count, `/metrics` and `/health` excluded).
+    public var requests: Double
+    /// New PostgreSQL connections opened during the test, pooled or per request.
+    public var connectionsOpened: Double
+    /// The pool's size (0: the server has no pool).
+    public var poolSize: Double
+    public var peakInUse: Double
+    public var peakWaiting: Double
+    /// 99th percentile of the time requests waited for a pooled connection, in milliseconds.
+    public var p99WaitMilliseconds: Double?
+    /// Requests that waited the whole acquire timeout and got a 503.
+    public var acquireTimeouts: Double
+
+    /// Builds the summary from the samples before and after, and the peaks seen in between.
+    public init(before: ServerMetrics, after: ServerMetrics, peakInUse: Double, peakWaiting: Double) {
+        let appRequests: ([String: String]) -> Bool = { $0["route"] != "/metrics" && $0["route"] != "/health" }
+        self.requests = after.sum("http_requests_total", matching: appRequests) - before.sum("http_requests_total", matching: appRequests)
+        self.connectionsOpened = after.sum("db_connections_opened_total") - before.sum("db_connections_opened_total")
+        self.poolSize = after.sum("db_pool_max_connections")
+        self.peakInUse = max(peakInUse, after.sum("db_pool_connections_in_use"))
+        self.peakWaiting = max(peakWaiting, after.sum("db_pool_requests_waiting"))
+        self.p99WaitMilliseconds = after.quantile(0.99, of: "db_pool_wait_seconds", since: before).map { $0 * 1000 }
+        self.acquireTimeouts = after.sum("db_pool_acquire_timeouts_total") - before.sum("db_pool_acquire_timeouts_total")
+    }
+
+    public func render() -> String {
+        func number(_ value: Double) -> String { value.rounded() == value ? String(Int(value)) : String(format: "%.1f", value) }
+        func row(_ label: String, _ value: String) -> String { "  " + label.padding(toLength: 34, withPad: " ", startingAt: 0) + value }
+        var lines = ["What the server saw (its own /metrics, during the test):"]
+        let perRequest = self.requests > 0 ? self.connectionsOpened / self.requests : 0
+        var opened = number(self.connectionsOpened)
+        if self.requests > 0 {
+            opened += String(format: "  (%.2f per request", perRequest) + (perRequest > 0.5 ? ": a new connection for most requests)" : ")")
+        }
+        lines.append(row("Database connections opened", opened))
+        guard self.poolSize > 0 else {
+            lines.append(row("Connection pool", "none"))
+            return lines.joined(separator: "\n")
+        }
+        lines.append(row("Pool: most connections in use", "\(number(self.peakInUse)) of \(number(self.poolSize))"))
+        lines.append(row("Pool: most requests waiting", number(self.peakWaiting)))
+        lines.append(row("Pool: p99 wait for a connection", self.p99WaitMilliseconds.map { String(format: "%.1f ms", $0) } ?? "no waits"))
+        lines.append(row("Pool: gave up waiting (503)", number(self.acquireTimeouts)))
+        return lines.joined(separator: "\n")
+    }
+
+    /// Reads `/metrics` on `port` once a second until `body` returns; nil when the server has no `/metrics`
+    /// (e.g. a load test against something else).
+    public static func observe<T: Sendable>(port: Int, during body: () async throws -> T) async rethrows -> (T, ServerMetricsSummary?) {
+        let before = ServerMetrics.fetch(port: port)
+        let peaks = Mutex((inUse: 0.0, waiting: 0.0))
+        let sampler = Task.detached {
+            while !Task.isCancelled {
+                if let now = ServerMetrics.fetch(port: port) {
+                    peaks.withLock {
+                        $0.inUse = max($0.inUse, now.sum("db_pool_connections_in_use"))
+                        $0.waiting = max($0.waiting, now.sum("db_pool_requests_waiting"))
+                    }
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        let result = try await body()
+        sampler.cancel()
+        guard let before, let after = ServerMetrics.fetch(port: port) else { return (result, nil) }
+        let (inUse, waiting) = peaks.withLock { ($0.inUse, $0.waiting) }
+        return (result, ServerMetricsSummary(before: before, after: after, peakInUse: inUse, peakWaiting: waiting))
+    }
+}
