@@ -23,8 +23,8 @@ public struct SwiftBuild: Sendable {
     /// Makes the shared build folder safe for `scenario`. Every scenario names its targets alike (`server`,
     /// `server-fixed`, `LessonTests`), and SwiftPM keeps build products by target name: after building
     /// scenario 01, a build of scenario 02's `server` can find 01's files and decide there is nothing to do
-    /// (seen: 02's database served by 01's binary). So when the scenario changes, its targets' products are
-    /// removed first; they rebuild in seconds, the dependencies stay.
+    /// (seen: 02's database served by 01's binary). So when the scenario changes, SwiftPM's cached build plan
+    /// and the scenario targets' products are removed first; they rebuild in seconds, the dependencies stay.
     public func prepareScratch(for scenario: Scenario) throws {
         let marker = self.paths.scratch.appendingPathComponent("lab-last-scenario")
         if (try? String(contentsOf: marker, encoding: .utf8)) == scenario.folderName { return }
@@ -33,6 +33,10 @@ public struct SwiftBuild: Sendable {
         let targets = ["Sources", "Tests"].flatMap { folder in
             (try? fm.contentsOfDirectory(atPath: scenario.folder.appendingPathComponent(folder).path)) ?? []
         }
+        // SwiftPM may also reuse its cached build plan of the other scenario: make it plan again.
+        var plans = [self.paths.scratch.appendingPathComponent("release.yaml"), release.appendingPathComponent("description.json")]
+        plans.removeAll { !fm.fileExists(atPath: $0.path) }
+        for plan in plans { try fm.removeItem(at: plan) }
         for target in targets {
             let module = target.replacingOccurrences(of: "-", with: "_")
             var doomed = [target, "\(target).build", "\(module).build", "\(target).product"].map { release.appendingPathComponent($0) }
