@@ -57,7 +57,7 @@ public struct DocCommandRunner {
                 }
                 continue
             }
-            if command.hasPrefix("./lab start"), let running = foreground {
+            if DocCommands.program(command).hasPrefix("./lab start"), let running = foreground {
                 // The document tells the learner to stop the watch server (Ctrl-C) before starting another.
                 Self.interrupt(running)
                 foreground = nil

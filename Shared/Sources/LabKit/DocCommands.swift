@@ -31,11 +31,24 @@ public enum DocCommands {
     /// Commands that keep running (a server in the foreground): the test starts them in the background and
     /// waits for the server instead of waiting for them to exit.
     public static func isLongRunning(_ command: String) -> Bool {
-        command.hasPrefix("./lab up") || command.hasPrefix("./lab watch")
+        let program = self.program(command)
+        return program.hasPrefix("./lab up") || program.hasPrefix("./lab watch")
     }
 
     /// Commands whose exit status is a verdict (1 = a target was missed), not an error.
     public static func exitStatusIsVerdict(_ command: String) -> Bool {
-        command.hasPrefix("./lab load")
+        self.program(command).hasPrefix("./lab load")
+    }
+
+    /// The command without the environment assignments in front of it:
+    /// `DATABASE_POOL_SIZE=40 ./lab up 03` → `./lab up 03`.
+    public static func program(_ command: String) -> String {
+        var words = command.split(separator: " ", omittingEmptySubsequences: true)
+        while let first = words.first, let equals = first.firstIndex(of: "="),
+            first[..<equals].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !first[..<equals].isEmpty
+        {
+            words.removeFirst()
+        }
+        return words.joined(separator: " ")
     }
 }

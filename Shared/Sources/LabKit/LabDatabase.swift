@@ -23,6 +23,13 @@ public struct LabDatabase: Sendable {
         try DatabaseURL(PostgresCluster.url(database: scenario.manifest.database))
     }
 
+    /// `database` as the cluster's administrator. The tooling connects this way when it must work even while
+    /// an application holds every ordinary connection slot: PostgreSQL keeps `superuser_reserved_connections`
+    /// (3) for administrators.
+    public static func adminURL(database: String = "postgres") throws -> DatabaseURL {
+        try DatabaseURL(PostgresCluster.url(database: database, user: PostgresCluster.adminUser))
+    }
+
     /// Makes sure PostgreSQL answers: starts the private cluster (native) or waits for the one Docker Compose
     /// runs (`LAB_POSTGRES=external`, it may still be starting when the Codespace opens).
     /// - Returns: what happened, for the learner (nil when it was already running).
@@ -32,7 +39,7 @@ public struct LabDatabase: Sendable {
             let started = try PostgresCluster(paths: self.paths).start()
             return started ? "started PostgreSQL on 127.0.0.1:\(PostgresCluster.port) (data in \(self.paths.postgresData.path))" : nil
         }
-        let admin = try DatabaseURL(PostgresCluster.url(database: "postgres", user: PostgresCluster.adminUser))
+        let admin = try Self.adminURL()
         let started = ContinuousClock.now
         while true {
             do {
@@ -55,7 +62,7 @@ public struct LabDatabase: Sendable {
 
     /// Creates the application role and the scenario's database if they do not exist.
     public func ensureDatabase(for scenario: Scenario) async throws {
-        let admin = try DatabaseURL(PostgresCluster.url(database: "postgres", user: PostgresCluster.adminUser))
+        let admin = try Self.adminURL()
         try await self.withConnection(to: admin) { connection in
             let role = PostgresCluster.appUser
             let roles = try await connection.query("SELECT 1 FROM pg_roles WHERE rolname = \(role)", logger: self.logger).collect()
@@ -76,7 +83,7 @@ public struct LabDatabase: Sendable {
             }
         }
         // pg_stat_statements ranks queries by total time (scenario 02). Only a superuser may create it.
-        let adminScenario = try DatabaseURL(PostgresCluster.url(database: scenario.manifest.database, user: PostgresCluster.adminUser))
+        let adminScenario = try Self.adminURL(database: scenario.manifest.database)
         _ = try? await self.withConnection(to: adminScenario) { connection in
             try await connection.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", logger: self.logger)
             // Let the learner clear the statistics before a measurement, as a DBA would grant a developer.
@@ -92,7 +99,7 @@ public struct LabDatabase: Sendable {
     /// Forces a checkpoint (as the admin user: only a superuser may), so a measurement that follows does not
     /// pay for the writes of the one before it.
     public func checkpoint() async throws {
-        let admin = try DatabaseURL(PostgresCluster.url(database: "postgres", user: PostgresCluster.adminUser))
+        let admin = try Self.adminURL()
         try await self.withConnection(to: admin) { connection in
             try await connection.query("CHECKPOINT", logger: self.logger)
         }
@@ -122,8 +129,11 @@ public struct LabDatabase: Sendable {
     }
 
     /// Returns the first column of every row of `sql`, as text (for load-test parameters).
-    public func strings(_ sql: String, on scenario: Scenario) async throws -> [String] {
-        try await self.withConnection(to: try Self.url(for: scenario)) { connection in
+    /// - Parameter asAdmin: connect as the administrator, in a reserved slot: works even while a server's
+    ///   pool holds every ordinary connection (scenario 03's "pool of 200").
+    public func strings(_ sql: String, on scenario: Scenario, asAdmin: Bool = false) async throws -> [String] {
+        let url = asAdmin ? try Self.adminURL(database: scenario.manifest.database) : try Self.url(for: scenario)
+        return try await self.withConnection(to: url) { connection in
             var values: [String] = []
             do {
                 for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: self.logger) {
@@ -137,14 +147,36 @@ public struct LabDatabase: Sendable {
     }
 
     /// Opens one connection for `body` and closes it afterwards.
+    ///
+    /// When every connection slot is taken it tries again for 2 s before giving up: a slot comes free a moment
+    /// after a client disconnects (its server process must exit first), and the tooling often connects right
+    /// after stopping a server with a big pool.
     @discardableResult
     public func withConnection<Result>(to url: DatabaseURL, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        let connection: PostgresConnection
-        do {
-            connection = try await PostgresConnection.connect(configuration: url.connectionConfiguration, id: 1, logger: self.logger)
-        } catch {
-            throw LabError("cannot connect to PostgreSQL at \(url) (\(String(describing: error).prefix(200))). Is it running? Try `./lab db start`.")
+        var connection: PostgresConnection?
+        var attempt = 0
+        while connection == nil {
+            attempt += 1
+            do {
+                connection = try await PostgresConnection.connect(configuration: url.connectionConfiguration, id: 1, logger: self.logger)
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "53300" {
+                // too_many_connections: PostgreSQL is up, but every connection slot is taken.
+                if attempt < 20 {
+                    try await Task.sleep(for: .milliseconds(100))
+                    continue
+                }
+                throw LabError(
+                    "PostgreSQL refused a connection to \(url): \(error.serverInfo?[.message] ?? "too many clients"). "
+                        + "Every connection slot (max_connections) is taken: a server's pool is probably holding them. "
+                        + "Stop it (./lab stop <scenario>) or give it a smaller pool."
+                )
+            } catch {
+                throw LabError(
+                    "cannot connect to PostgreSQL at \(url) (\(String(describing: error).prefix(200))). Is it running? Try `./lab db start`."
+                )
+            }
         }
+        guard let connection else { preconditionFailure("the loop only ends with a connection") }
         do {
             let result = try await body(connection)
             try? await connection.close()

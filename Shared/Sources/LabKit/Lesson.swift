@@ -36,28 +36,74 @@ public struct Lesson: Sendable {
         }
     }
 
-    /// Runs `product` in the background, sends the scenario's standard load, stops the server.
+    /// Runs `product` in the background (after the scenario's companions), sends the scenario's standard
+    /// load, stops the server.
     /// - Parameters:
     ///   - seconds: a shorter load than the standard one, for tests that need traffic, not a verdict.
     ///   - only: send only these requests of the mix (by name), like `./lab load --only`.
-    public func measure(_ product: String, label: String, seconds: Double? = nil, only: [String] = []) async throws -> LoadResult {
+    ///   - environment: added to the server's environment, e.g. `["DATABASE_POOL_SIZE": "20"]`.
+    ///   - during: runs once the load has been going for a third of its time, while the server is busy
+    ///     (e.g. to read `pg_stat_activity`); its result is returned with the measurement.
+    public func measure<Observed: Sendable>(
+        _ product: String,
+        label: String,
+        seconds: Double? = nil,
+        only: [String] = [],
+        environment: [String: String] = [:],
+        during: @escaping @Sendable () async throws -> Observed
+    ) async throws -> Measurement<Observed> {
+        _ = try await Companions(scenario: self.scenario, paths: self.paths).start(build: false)
         let binary = try SwiftBuild(paths: self.paths).install(self.scenario, product: product)
         let server = ServerProcess(scenario: self.scenario, paths: self.paths)
         await server.stopBackground()
         let url = try LabDatabase.url(for: self.scenario)
-        _ = try await server.startBackground(binary: binary, product: product, databaseURL: url)
+        _ = try await server.startBackground(binary: binary, product: product, databaseURL: url, extraEnvironment: environment)
         do {
             var plan = try await self.scenario.loadPlan(database: self.database)
             if let seconds { plan.durationSeconds = seconds }
             if !only.isEmpty { plan.requests = plan.requests.filter { only.contains($0.name) } }
-            let result = try await LoadGenerator.run(plan)
+            let loadPlan = plan
+            let observer = Task {
+                try await Task.sleep(for: .seconds(loadPlan.durationSeconds / 3))
+                return try await during()
+            }
+            let (result, summary) = try await ServerMetricsSummary.observe(port: self.scenario.manifest.port) {
+                try await LoadGenerator.run(loadPlan)
+            }
+            let observed = try await observer.value
+            let log = server.logTail(lines: 10_000)
             await server.stopBackground()
-            say("--- \(label) ---\n" + LoadReport.render(result, targets: self.scenario.manifest.targets) + "\n")
-            return result
+            var report = "--- \(label) ---\n" + LoadReport.render(result, targets: self.scenario.manifest.targets)
+            if let summary { report += "\n" + summary.render() }
+            say(report + "\n")
+            return Measurement(result: result, server: summary, observed: observed, serverLog: log)
         } catch {
             await server.stopBackground()
             throw error
         }
+    }
+
+    /// ``measure(_:label:seconds:only:environment:during:)`` with nothing observed during the load.
+    public func measure(
+        _ product: String,
+        label: String,
+        seconds: Double? = nil,
+        only: [String] = [],
+        environment: [String: String] = [:]
+    ) async throws -> LoadResult {
+        try await self.measure(product, label: label, seconds: seconds, only: only, environment: environment) { () }.result
+    }
+
+    /// What one ``measure(_:label:seconds:only:environment:during:)`` saw.
+    public struct Measurement<Observed: Sendable>: Sendable {
+        /// The load tool's counts.
+        public var result: LoadResult
+        /// The server's own view (its `/metrics`), nil if it could not be read.
+        public var server: ServerMetricsSummary?
+        /// What `during` returned.
+        public var observed: Observed
+        /// The server's output while it ran (e.g. PostgreSQL's errors).
+        public var serverLog: String
     }
 
     public var targets: LoadTargets { self.scenario.manifest.targets }

@@ -28,6 +28,20 @@ public struct Scenario: Sendable {
         public var fix: String?
         /// SQL that undoes ``fix`` (the lesson test uses it to measure the naive server again).
         public var undoFix: String?
+        /// Programs the server needs beside it, started before it (e.g. a stand-in for a remote API).
+        public var companions: [Companion]?
+    }
+
+    /// A program from the scenario package that runs beside the server, like a remote service would.
+    public struct Companion: Codable, Sendable {
+        /// The executable product in the scenario's Package.swift.
+        public var product: String
+        /// The port it listens on (127.0.0.1).
+        public var port: Int
+        /// Extra environment, e.g. its latency.
+        public var environment: [String: String]?
+        /// One line for the learner: what it stands for.
+        public var about: String
     }
 
     public struct Seed: Codable, Sendable {

@@ -10,7 +10,8 @@ extension Scenario {
         let load = self.manifest.load
         var parameters: [String: [String]] = [:]
         for (name, sql) in load.parameters.sorted(by: { $0.key < $1.key }) {
-            let values = try await database.strings(sql, on: self)
+            // As the administrator, so a load test can start even when a server's pool holds every ordinary slot.
+            let values = try await database.strings(sql, on: self, asAdmin: true)
             guard !values.isEmpty else {
                 throw LabError("no values for {\(name)}: the database looks empty. Seed it first: ./lab seed \(self.number)")
             }

@@ -14,6 +14,9 @@ public struct ServerMetricsSummary: Sendable, Equatable {
     public var peakWaiting: Double
     /// 99th percentile of the time requests waited for a pooled connection, in milliseconds.
     public var p99WaitMilliseconds: Double?
+    /// Median and 99th percentile of how long requests kept their pooled connection, in milliseconds.
+    public var medianHoldMilliseconds: Double?
+    public var p99HoldMilliseconds: Double?
     /// Requests that waited the whole acquire timeout and got a 503.
     public var acquireTimeouts: Double
 
@@ -26,6 +29,8 @@ public struct ServerMetricsSummary: Sendable, Equatable {
         self.peakInUse = max(peakInUse, after.sum("db_pool_connections_in_use"))
         self.peakWaiting = max(peakWaiting, after.sum("db_pool_requests_waiting"))
         self.p99WaitMilliseconds = after.quantile(0.99, of: "db_pool_wait_seconds", since: before).map { $0 * 1000 }
+        self.medianHoldMilliseconds = after.quantile(0.5, of: "db_pool_connection_hold_seconds", since: before).map { $0 * 1000 }
+        self.p99HoldMilliseconds = after.quantile(0.99, of: "db_pool_connection_hold_seconds", since: before).map { $0 * 1000 }
         self.acquireTimeouts = after.sum("db_pool_acquire_timeouts_total") - before.sum("db_pool_acquire_timeouts_total")
     }
 
@@ -46,6 +51,9 @@ public struct ServerMetricsSummary: Sendable, Equatable {
         lines.append(row("Pool: most connections in use", "\(number(self.peakInUse)) of \(number(self.poolSize))"))
         lines.append(row("Pool: most requests waiting", number(self.peakWaiting)))
         lines.append(row("Pool: p99 wait for a connection", self.p99WaitMilliseconds.map { String(format: "%.1f ms", $0) } ?? "no waits"))
+        if let median = self.medianHoldMilliseconds, let p99 = self.p99HoldMilliseconds {
+            lines.append(row("Pool: each request held one for", String(format: "%.1f ms median, %.1f ms p99", median, p99)))
+        }
         lines.append(row("Pool: gave up waiting (503)", number(self.acquireTimeouts)))
         return lines.joined(separator: "\n")
     }

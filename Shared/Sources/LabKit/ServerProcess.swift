@@ -35,14 +35,21 @@ public struct ServerProcess: Sendable {
     }
 
     /// Starts `binary` in the background and waits until `/health` answers.
-    public func startBackground(binary: URL, product: String, databaseURL: DatabaseURL) async throws -> Int32 {
+    /// - Parameter extraEnvironment: added to the server's environment, e.g. `DATABASE_POOL_SIZE` in a test.
+    public func startBackground(
+        binary: URL,
+        product: String,
+        databaseURL: DatabaseURL,
+        extraEnvironment: [String: String] = [:]
+    ) async throws -> Int32 {
         if let (pid, running) = self.running() {
             throw LabError(
                 "\(running) of \(self.scenario.folderName) is already running (pid \(pid)). Stop it first: ./lab stop \(self.scenario.number)"
             )
         }
         try self.ensurePortFree()
-        let child = try self.process.start([binary.path], environment: self.environment(databaseURL: databaseURL), tag: product)
+        let environment = self.environment(databaseURL: databaseURL).merging(extraEnvironment) { _, extra in extra }
+        let child = try self.process.start([binary.path], environment: environment, tag: product)
         do {
             try await self.waitUntilHealthy(timeout: .seconds(30)) { child.exitStatusIfExited() == nil }
         } catch {
@@ -51,6 +58,11 @@ public struct ServerProcess: Sendable {
             throw LabError("\(product) did not start: \(error)\nLast lines of \(self.logFile.path):\n\(self.process.logTail())")
         }
         return child.pid
+    }
+
+    /// The last `lines` lines of the background server's output.
+    public func logTail(lines: Int) -> String {
+        self.process.logTail(lines: lines)
     }
 
     /// Stops the background server gracefully (SIGTERM: in-flight requests finish), forcefully after 15 s.

@@ -12,6 +12,9 @@ final class DatabaseMetrics: Sendable {
     let poolSize: Gauge
     let requestsWaiting: Gauge
     let waitDuration: DurationHistogram
+    /// How long each request kept its connection: with the wait, the number for sizing a pool
+    /// (connections needed ≈ requests per second × seconds each one holds a connection).
+    let holdDuration: DurationHistogram
     let acquireTimeouts: Counter
     /// Connection ids the pool has handed out; a new id means the pool opened a new connection.
     private let seenPoolConnections = Mutex<Set<Int>>([])
@@ -44,6 +47,14 @@ final class DatabaseMetrics: Sendable {
                 metricName: "db_pool_wait",
                 unitName: "seconds",
                 helpText: "How long requests waited to get a database connection."
+            ),
+            buckets: LabMetrics.latencyBuckets
+        )
+        self.holdDuration = registry.makeDurationHistogram(
+            descriptor: .init(
+                metricName: "db_pool_connection_hold",
+                unitName: "seconds",
+                helpText: "How long requests kept a pooled connection before giving it back (queries and anything else done meanwhile)."
             ),
             buckets: LabMetrics.latencyBuckets
         )

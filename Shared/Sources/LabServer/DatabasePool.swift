@@ -26,13 +26,18 @@ public final class DatabasePool: Service, Sendable {
     ///   - url: where the database is.
     ///   - size: the most connections this pool opens.
     ///   - acquireTimeout: how long a request may wait for a connection before it gets a 503.
+    ///   - openAllAtStart: keep all `size` connections open from the start (a fixed-size pool) instead of
+    ///     opening them as requests need them. A pool too big for the database then fails at start-up, not
+    ///     in the middle of a traffic peak.
     ///   - logger: where postgres-nio logs connection trouble.
-    public init(url: DatabaseURL, size: Int, acquireTimeout: Duration = .seconds(5), logger: Logger) {
+    public init(url: DatabaseURL, size: Int, acquireTimeout: Duration = .seconds(5), openAllAtStart: Bool = false, logger: Logger) {
         precondition(size > 0, "a pool needs at least one connection")
         self.url = url
         self.size = size
         self.acquireTimeout = acquireTimeout
-        self.client = PostgresClient(configuration: url.clientConfiguration(size: size), backgroundLogger: logger)
+        var configuration = url.clientConfiguration(size: size)
+        if openAllAtStart { configuration.options.minimumConnections = size }
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.metrics = .shared
         self.metrics.poolSize.set(Double(size))
     }
@@ -57,7 +62,11 @@ public final class DatabasePool: Service, Sendable {
                             guard ticket.acquire() else { throw CancellationError() }
                             self.metrics.poolLent(connectionID: connection.id)
                             self.metrics.connectionsInUse.increment()
-                            defer { self.metrics.connectionsInUse.decrement() }
+                            let lent = ContinuousClock.now
+                            defer {
+                                self.metrics.connectionsInUse.decrement()
+                                self.metrics.holdDuration.record(ContinuousClock.now - lent)
+                            }
                             return try await body(connection)
                         }
                     )

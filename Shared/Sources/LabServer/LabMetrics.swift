@@ -35,7 +35,8 @@ public enum LabMetrics {
     /// (~50 ms) apart, wide enough to see a request that waited for the 5 s client timeout.
     public static let latencyBuckets: [Duration] = [
         .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10), .milliseconds(25),
-        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+        .milliseconds(50), .milliseconds(100), .milliseconds(150), .milliseconds(200), .milliseconds(250),
+        .milliseconds(300), .milliseconds(400), .milliseconds(500), .milliseconds(750), .seconds(1),
         .milliseconds(2500), .seconds(5), .seconds(10),
     ]
 }

@@ -6,12 +6,18 @@ import Logging
 /// Sources, first match wins: the command line (`--http-port 8081`), then the environment (`HTTP_PORT=8081`,
 /// `DATABASE_URL=postgres://...`), then the defaults, which match the native runner's private PostgreSQL
 /// (see `./lab db status`). The keys are the same in every scenario: `http.host`, `http.port`,
-/// `database.url`, `log.level`.
+/// `database.url`, `log.level`, and the optional pool overrides `database.pool.size`
+/// (`DATABASE_POOL_SIZE`) and `database.pool.timeout.ms` (`DATABASE_POOL_TIMEOUT_MS`).
 public struct LabServerConfiguration: Sendable, Equatable {
     public var host: String
     public var port: Int
     public var databaseURL: DatabaseURL
     public var logLevel: Logger.Level
+    /// `DATABASE_POOL_SIZE`: replaces the pool size written in the server's code, when set. Real services read
+    /// it from configuration too, so it can change per environment without a rebuild.
+    public var poolSize: Int?
+    /// `DATABASE_POOL_TIMEOUT_MS`: replaces the pool's acquire timeout written in the code, when set.
+    public var poolTimeout: Duration?
 
     /// The native runner's PostgreSQL: loopback, port 54329, role `lab`, one database per scenario.
     public static func defaultDatabaseURL(database: String) -> String {
@@ -39,6 +45,17 @@ public struct LabServerConfiguration: Sendable, Equatable {
             )
         }
         self.logLevel = level
+        self.poolSize = try Self.positiveInt(reader, key: "database.pool.size", expected: "a number of connections from 1 to 10000")
+        self.poolTimeout = try Self.positiveInt(reader, key: "database.pool.timeout.ms", expected: "milliseconds from 1 to 10000000")
+            .map { .milliseconds($0) }
+    }
+
+    private static func positiveInt(_ reader: ConfigReader, key: String, expected: String) throws -> Int? {
+        guard let text = reader.string(forKey: ConfigKey(key)) else { return nil }
+        guard let value = Int(text), value > 0, value <= (key.hasSuffix(".ms") ? 10_000_000 : 10_000) else {
+            throw ConfigurationError(key: key, value: text, expected: expected)
+        }
+        return value
     }
 
     /// Reads the command line and the environment of this process.

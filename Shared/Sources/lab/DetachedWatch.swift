@@ -66,5 +66,6 @@ func stopScenario(_ scenario: Scenario, paths: LabPaths) async -> [String] {
     if await ServerProcess(scenario: scenario, paths: paths).stopBackground() {
         stopped.append("stopped the server of \(scenario.folderName)")
     }
+    stopped += await Companions(scenario: scenario, paths: paths).stop()
     return stopped
 }

@@ -65,6 +65,7 @@ struct Start: AsyncParsableCommand {
             let url = try await prepareDatabase(scenario, paths: paths)
             try await startObservability(paths: paths)
             let product = productName(fixed: self.fixed)
+            for line in try await Companions(scenario: scenario, paths: paths).start(build: true) { printStep(line) }
             printStep("building \(product) (release)...")
             let binary = try SwiftBuild(paths: paths).build(scenario, product: product, streamOutput: true)
             let server = ServerProcess(scenario: scenario, paths: paths)

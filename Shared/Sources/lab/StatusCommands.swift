@@ -23,6 +23,7 @@ struct Status: AsyncParsableCommand {
                     state = "no server running"
                 }
                 say("\(scenario.folderName): \(state)")
+                for line in Companions(scenario: scenario, paths: paths).statusLines() { say("  \(line)") }
             }
             for line in Observability(paths: paths).statusLines() { say(line) }
         }

@@ -17,6 +17,7 @@ struct WatchMode {
         let builder = SwiftBuild(paths: self.paths)
         let server = ServerProcess(scenario: self.scenario, paths: self.paths)
         try server.ensurePortFree()
+        for line in try await Companions(scenario: self.scenario, paths: self.paths).start(build: true) { printStep(line) }
         printStep("building \(self.product) (release; the very first build compiles the dependencies and takes several minutes)...")
         let binary = try builder.build(self.scenario, product: self.product, streamOutput: true)
         try server.ensurePortFree()

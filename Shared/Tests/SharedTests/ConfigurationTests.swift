@@ -20,6 +20,14 @@ struct ConfigurationTests {
         #expect(configured.host == "0.0.0.0")
         #expect(configured.databaseURL == DatabaseURL(host: "db", port: 5432, username: "app", password: "s@cret", database: "shop"))
         #expect(configured.logLevel == .debug)
+        #expect(defaults.poolSize == nil && defaults.poolTimeout == nil)
+        let pool = try LabServerConfiguration.load(
+            defaultDatabase: "x",
+            arguments: ["server"],
+            environment: ["DATABASE_POOL_SIZE": "20", "DATABASE_POOL_TIMEOUT_MS": "5000"]
+        )
+        #expect(pool.poolSize == 20)
+        #expect(pool.poolTimeout == .seconds(5))
     }
 
     @Test("bad values are rejected with a message naming the key")
@@ -29,6 +37,11 @@ struct ConfigurationTests {
         }
         #expect(throws: ConfigurationError.self) {
             try LabServerConfiguration.load(defaultDatabase: "x", arguments: ["server"], environment: ["LOG_LEVEL": "loud"])
+        }
+        for bad in ["0", "-3", "twenty", "20000"] {
+            #expect(throws: ConfigurationError.self) {
+                try LabServerConfiguration.load(defaultDatabase: "x", arguments: ["server"], environment: ["DATABASE_POOL_SIZE": bad])
+            }
         }
         do {
             _ = try DatabaseURL("mysql://u@h/db")
@@ -86,6 +99,10 @@ struct DocCommandsTests {
         #expect(DocCommands.isLongRunning("./lab up 01"))
         #expect(!DocCommands.isLongRunning("./lab load 01"))
         #expect(DocCommands.exitStatusIsVerdict("./lab load 01 --json x"))
+        // Environment assignments in front do not change what the command is.
+        #expect(DocCommands.isLongRunning("DATABASE_POOL_SIZE=40 DATABASE_POOL_TIMEOUT_MS=2000 ./lab up 03"))
+        #expect(DocCommands.program("A=1 ./lab start 03 --fixed") == "./lab start 03 --fixed")
+        #expect(DocCommands.program("echo a=b") == "echo a=b")
     }
 }
 

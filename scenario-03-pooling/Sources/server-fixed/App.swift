@@ -1,0 +1,11 @@
+import LabServer
+
+/// Starts the ticket shop. The interesting part is in `App+build.swift`.
+@main
+struct App {
+    static func main() async throws {
+        let configuration = try LabServerConfiguration.load(defaultDatabase: "scenario_03")
+        let app = buildApplication(configuration)
+        try await app.runService()
+    }
+}
