@@ -59,7 +59,11 @@ public final class DatabasePool: Service, Sendable {
                 do {
                     return .finished(
                         try await self.client.withConnection { connection in
-                            guard ticket.acquire() else { throw CancellationError() }
+                            // The timer gave up first: fail with the same 503 it does (whichever of the two
+                            // errors the group sees first, the request gets "timed out waiting", never a 500).
+                            guard ticket.acquire() else {
+                                throw DatabaseUnavailableError.poolTimeout(url: self.url, waited: timeout, size: self.size)
+                            }
                             self.metrics.poolLent(connectionID: connection.id)
                             self.metrics.connectionsInUse.increment()
                             let lent = ContinuousClock.now

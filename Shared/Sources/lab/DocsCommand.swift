@@ -9,10 +9,13 @@ struct Docs: AsyncParsableCommand {
         abstract: "Run every command printed in README.md and each SCENARIO.md, as written (part of ./lab test)."
     )
 
+    @Option(help: "Check only this scenario's SCENARIO.md (e.g. 03), not the README and the others.") var only: String?
+
     func run() async throws {
         try await reportingErrors {
             let paths = try LabPaths.discover()
             let runner = try DocCommandRunner(paths: paths)
+            let onlyFolder = try self.only.map { try Scenario.find($0, in: paths).folder.standardizedFileURL }
             var failures: [DocCommandRunner.Failure] = []
             var ran = 0
 
@@ -24,12 +27,14 @@ struct Docs: AsyncParsableCommand {
                     .init(document: "README.md", command: "./lab test", problem: "must be the README's test command and what .ci/run calls")
                 )
             }
-            say("README.md")
-            let readmeRun = try await runner.run(document: "README.md", skip: ["./lab test"])
-            ran += readmeRun.ran
-            failures += readmeRun.failures
+            if onlyFolder == nil {
+                say("README.md")
+                let readmeRun = try await runner.run(document: "README.md", skip: ["./lab test"])
+                ran += readmeRun.ran
+                failures += readmeRun.failures
+            }
 
-            for folder in paths.scenarioFolders() {
+            for folder in paths.scenarioFolders() where onlyFolder == nil || folder.standardizedFileURL == onlyFolder {
                 let document = "\(folder.lastPathComponent)/SCENARIO.md"
                 guard FileManager.default.fileExists(atPath: paths.root.appendingPathComponent(document).path) else { continue }
                 let scenario = try Scenario(folder: folder)

@@ -98,8 +98,15 @@ struct Logs: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let (paths, scenario) = try self.scenario.resolve()
-            let candidates = [DetachedWatch.process(scenario, paths: paths).logFile, ServerProcess(scenario: scenario, paths: paths).logFile]
-            guard let log = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+            // The log of what runs now (watch mode or a ./lab start server); else the most recent one.
+            let watch = DetachedWatch.process(scenario, paths: paths)
+            let server = ServerProcess(scenario: scenario, paths: paths)
+            let running = watch.running() != nil ? watch.logFile : server.running() != nil ? server.logFile : nil
+            let newest = [watch.logFile, server.logFile].filter { FileManager.default.fileExists(atPath: $0.path) }.max { a, b in
+                let date = { (url: URL) in (try? url.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate) ?? .distantPast }
+                return date(a) < date(b)
+            }
+            guard let log = running ?? newest else {
                 throw LabError("no log yet: start the server with ./lab up \(scenario.number) --detach or ./lab start \(scenario.number)")
             }
             let status = try Shell.run(["tail", "-n", "60"] + (self.follow ? ["-F"] : []) + [log.path])

@@ -8,8 +8,9 @@ import Testing
 /// Integration: needs the lab's PostgreSQL (`./lab test` starts it) and the payment provider (started here).
 @Suite("Scenario 03 lesson (integration: PostgreSQL, real load)", .serialized)
 struct LessonTests {
-    /// Fix 1 alone, as a learner would apply it to `server` without a rebuild: a pool sized from the
-    /// arithmetic for 300 ms holds (about 30 connections at the target rate, plus headroom) and a 2 s timeout.
+    /// Fix 1 alone, as a learner would apply it to `server` without a rebuild: a 2 s timeout and a much bigger
+    /// pool (40). With 300 ms holds the arithmetic asks for about 50 at the target rate (160 checkouts/s ×
+    /// 0.3 s), already half the database's connections: the hold time, not the size, is the problem.
     static let fixOneOnly = ["DATABASE_POOL_SIZE": "40", "DATABASE_POOL_TIMEOUT_MS": "2000"]
     /// Mistake 3: the pool "big to be safe".
     static let poolOf200 = ["DATABASE_POOL_SIZE": "200"]
