@@ -37,7 +37,8 @@ public enum DocCommands {
 
     /// Commands whose exit status is a verdict (1 = a target was missed), not an error.
     public static func exitStatusIsVerdict(_ command: String) -> Bool {
-        self.program(command).hasPrefix("./lab load")
+        let program = self.program(command)
+        return program.hasPrefix("./lab load") || program.hasPrefix("./lab check")
     }
 
     /// The command without the environment assignments in front of it:

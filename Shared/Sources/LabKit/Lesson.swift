@@ -106,5 +106,37 @@ public struct Lesson: Sendable {
         public var serverLog: String
     }
 
+    /// Runs `product` in the background (after the scenario's companions) for `body`, then stops it: for
+    /// tests that drive the server themselves, e.g. with ``LearnerCheck``.
+    public func withServer<T: Sendable>(
+        _ product: String,
+        environment: [String: String] = [:],
+        _ body: () async throws -> T
+    ) async throws -> T {
+        _ = try await Companions(scenario: self.scenario, paths: self.paths).start(build: false)
+        let binary = try SwiftBuild(paths: self.paths).install(self.scenario, product: product)
+        let server = ServerProcess(scenario: self.scenario, paths: self.paths)
+        await server.stopBackground()
+        let url = try LabDatabase.url(for: self.scenario)
+        _ = try await server.startBackground(binary: binary, product: product, databaseURL: url, extraEnvironment: environment)
+        do {
+            let result = try await body()
+            await server.stopBackground()
+            return result
+        } catch {
+            await server.stopBackground()
+            throw error
+        }
+    }
+
+    /// `./lab check` against `product`: the standard load and the scenario's observations.
+    public func check(_ product: String, label: String, environment: [String: String] = [:]) async throws -> LearnerCheck.Outcome {
+        let outcome = try await self.withServer(product, environment: environment) {
+            try await LearnerCheck(scenario: self.scenario, database: self.database).run()
+        }
+        say("--- check: \(label) ---\n" + LearnerCheckReport.render(outcome, scenario: self.scenario, hintsShown: [:]) + "\n")
+        return outcome
+    }
+
     public var targets: LoadTargets { self.scenario.manifest.targets }
 }

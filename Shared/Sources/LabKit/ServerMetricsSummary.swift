@@ -19,6 +19,8 @@ public struct ServerMetricsSummary: Sendable, Equatable {
     public var p99HoldMilliseconds: Double?
     /// Requests that waited the whole acquire timeout and got a 503.
     public var acquireTimeouts: Double
+    /// The program that answered (`server`, `server-fixed`), from `lab_server_info`; nil for older servers.
+    public var program: String?
 
     /// Builds the summary from the samples before and after, and the peaks seen in between.
     public init(before: ServerMetrics, after: ServerMetrics, peakInUse: Double, peakWaiting: Double) {
@@ -31,6 +33,7 @@ public struct ServerMetricsSummary: Sendable, Equatable {
         self.p99WaitMilliseconds = after.quantile(0.99, of: "db_pool_wait_seconds", since: before).map { $0 * 1000 }
         self.medianHoldMilliseconds = after.quantile(0.5, of: "db_pool_connection_hold_seconds", since: before).map { $0 * 1000 }
         self.p99HoldMilliseconds = after.quantile(0.99, of: "db_pool_connection_hold_seconds", since: before).map { $0 * 1000 }
+        self.program = after.samples.first { $0.name == "lab_server_info" }?.labels["program"]
         self.acquireTimeouts = after.sum("db_pool_acquire_timeouts_total") - before.sum("db_pool_acquire_timeouts_total")
     }
 

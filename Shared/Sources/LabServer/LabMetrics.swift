@@ -21,6 +21,12 @@ public enum LabMetrics {
         self.isBootstrapped.withLock { done in
             guard !done else { return }
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: self.registry))
+            // Which program serves: `./lab check` tells the learner's server from the reference (server-fixed).
+            let program = CommandLine.arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? ""
+            self.registry.makeGauge(
+                descriptor: .init(metricName: "lab_server_info", unitName: "", helpText: "Always 1; the label names the running program."),
+                labels: [("program", program)]
+            ).set(Int64(1))
             done = true
         }
     }

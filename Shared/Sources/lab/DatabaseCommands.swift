@@ -86,17 +86,47 @@ struct Seed: AsyncParsableCommand {
 
 struct Reset: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Put the scenario's database back to its starting state (drops its tables and your indexes, then seeds again)."
+        abstract: "Put one scenario back to its broken start: its Sources/ as shipped (git), its database dropped and seeded again.",
+        discussion: """
+            Asks first when it would throw away changes to your code. Other scenarios and your other files are never touched. \
+            Your progress (./lab progress) is kept.
+            """
     )
     @OptionGroup var scenario: ScenarioArgument
+    @Flag(help: "Only the database: keep your code.") var databaseOnly = false
+    @Flag(help: "Do not ask before throwing away your code changes.") var yes = false
 
     func run() async throws {
         try await reportingErrors {
             let (paths, scenario) = try self.scenario.resolve()
+            let sources = SourceReset(paths: paths, scenario: scenario)
+            let changes = self.databaseOnly ? [] : try sources.changes()
+            if !changes.isEmpty && !self.yes {
+                say("This throws away your changes under \(sources.folder):")
+                for change in changes.prefix(20) { say("  \(change)") }
+                if changes.count > 20 { say("  ... and \(changes.count - 20) more") }
+                guard isatty(STDIN_FILENO) == 1 else {
+                    throw LabError("not resetting without a confirmation: run it in a terminal, or add --yes")
+                }
+                print("and drops scenario \(scenario.number)'s database (it is seeded again). Type yes to go on: ", terminator: "")
+                fflush(nil)
+                guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
+                    say("Nothing changed.")
+                    return
+                }
+            }
+            // A running server would keep serving the old code and hold connections to the tables dropped below.
+            for line in await stopScenario(scenario, paths: paths) { printStep(line) }
+            if !changes.isEmpty {
+                try sources.restore()
+                printStep("\(sources.folder) is back as shipped (\(changes.count) file\(changes.count == 1 ? "" : "s") restored or removed)")
+            }
             _ = try await prepareDatabase(scenario, paths: paths, seed: false)
             try await LabDatabase(paths: paths).dropScenarioTables(for: scenario)
             printStep("dropped the tables of \(scenario.manifest.database)")
             _ = try await prepareDatabase(scenario, paths: paths)
+            ProgressStore(paths: paths).update(scenario.number) { $0.lastFindings = nil }
+            printStep("scenario \(scenario.number) is back at its start. ./lab up \(scenario.number) to begin again.")
         }
     }
 }

@@ -44,9 +44,13 @@ struct Docs: AsyncParsableCommand {
                 failures += result.failures
                 // Leave the scenario as a learner starts it: no background server, database reset.
                 _ = try await runner.shell("./lab stop \(scenario.number)", timeout: .seconds(60))
-                if try await runner.shell("./lab reset \(scenario.number)", timeout: .seconds(300)) != 0 {
+                if try await runner.shell("./lab reset \(scenario.number) --database-only", timeout: .seconds(300)) != 0 {
                     failures.append(
-                        .init(document: document, command: "./lab reset \(scenario.number)", problem: "failed after the document's commands")
+                        .init(
+                            document: document,
+                            command: "./lab reset \(scenario.number) --database-only",
+                            problem: "failed after the document's commands"
+                        )
                     )
                 }
             }

@@ -13,7 +13,8 @@ struct Lab: AsyncParsableCommand {
             Start here:  ./lab up 01
             """,
         subcommands: [
-            Up.self, Watch.self, Start.self, Stop.self, Logs.self, Load.self, Compare.self, Psql.self, Seed.self, Reset.self, Database.self,
+            Up.self, Watch.self, Start.self, Stop.self, Logs.self, Load.self, Compare.self, Psql.self, Seed.self, Reset.self, Check.self, Hint.self,
+            ProgressCommand.self, Database.self,
             Status.self, Down.self, Build.self, Test.self, Docs.self,
         ]
     )

@@ -37,6 +37,7 @@ struct Load: AsyncParsableCommand {
             } catch let error as LoadPlanError {
                 throw LabError(error.description)
             }
+            ProgressStore(paths: paths).update(scenario.number) { $0.firstLoadTest = $0.firstLoadTest ?? Date() }
             return try await LoadTestRunner.run(plan, targets: scenario.manifest.targets, jsonPath: self.json)
         }
         if status != 0 { throw ExitCode(status) }

@@ -15,6 +15,7 @@ struct Up: AsyncParsableCommand {
         try await reportingErrors {
             let (paths, scenario) = try self.scenario.resolve()
             say("Scenario \(scenario.number): \(scenario.manifest.title)\n")
+            markStarted(scenario, paths: paths)
             let url = try await prepareDatabase(scenario, paths: paths)
             try await startObservability(paths: paths)
             let product = productName(fixed: self.fixed)
@@ -49,6 +50,7 @@ struct Watch: AsyncParsableCommand {
         try await reportingErrors {
             let (paths, scenario) = try self.scenario.resolve()
             let url = try await prepareDatabase(scenario, paths: paths, seed: false)
+            markStarted(scenario, paths: paths)
             try await WatchMode(paths: paths, scenario: scenario, product: productName(fixed: self.fixed), databaseURL: url).run()
         }
     }
@@ -65,6 +67,7 @@ struct Start: AsyncParsableCommand {
             let url = try await prepareDatabase(scenario, paths: paths)
             try await startObservability(paths: paths)
             let product = productName(fixed: self.fixed)
+            if !self.fixed { markStarted(scenario, paths: paths) }
             for line in try await Companions(scenario: scenario, paths: paths).start(build: true) { printStep(line) }
             printStep("building \(product) (release)...")
             let binary = try SwiftBuild(paths: paths).build(scenario, product: product, streamOutput: true)
@@ -113,6 +116,11 @@ struct Logs: AsyncParsableCommand {
             if status != 0 { throw ExitCode(status) }
         }
     }
+}
+
+/// Records in the learner's progress that they started the scenario (the first time only).
+func markStarted(_ scenario: Scenario, paths: LabPaths) {
+    if let warning = ProgressStore(paths: paths).update(scenario.number, { $0.started = $0.started ?? Date() }) { printStep(warning) }
 }
 
 /// Starts the native Prometheus and PostgreSQL exporter when installed (Docker Compose runs its own).

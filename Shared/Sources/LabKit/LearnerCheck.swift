@@ -1,0 +1,118 @@
+import Foundation
+import LoadTestKit
+
+/// `./lab check`: the scenario's standard load against the learner's running server, then the scenario's
+/// observations (``LearnerChecks``), and a verdict: every target with its measured number, and for each
+/// problem still observed, what was seen.
+public struct LearnerCheck: Sendable {
+    public let scenario: Scenario
+    public let database: LabDatabase
+
+    public init(scenario: Scenario, database: LabDatabase) {
+        self.scenario = scenario
+        self.database = database
+    }
+
+    /// A problem of `checks.json` that the check observed, with what it saw.
+    public struct Finding: Sendable {
+        public var problem: LearnerChecks.Problem
+        /// The number or plan line observed.
+        public var observed: String
+        /// ``LearnerChecks/Problem/found`` with `{value}` filled in.
+        public var message: String
+
+        public init(problem: LearnerChecks.Problem, observed: String, message: String) {
+            self.problem = problem
+            self.observed = observed
+            self.message = message
+        }
+    }
+
+    public struct Outcome: Sendable {
+        public var result: LoadResult
+        public var server: ServerMetricsSummary?
+        public var targetsMet: Bool
+        public var findings: [Finding]
+        /// Targets met and no known problem observed: the only outcome that exits 0.
+        public var passed: Bool { self.targetsMet && self.findings.isEmpty }
+
+        public init(result: LoadResult, server: ServerMetricsSummary?, targetsMet: Bool, findings: [Finding]) {
+            self.result = result
+            self.server = server
+            self.targetsMet = targetsMet
+            self.findings = findings
+        }
+    }
+
+    /// Runs the load and the observations. The server must already be running on the scenario's port.
+    /// - Parameter progress: called about once a second during the load.
+    public func run(progress: (@Sendable (LoadGenerator.Progress) -> Void)? = nil) async throws -> Outcome {
+        let port = self.scenario.manifest.port
+        guard LocalHTTP.get(port: port, path: "/health", timeoutSeconds: 2)?.status == 200 else {
+            throw LabError(
+                "nothing answers on \(self.scenario.serverURL). Start your server first (./lab up \(self.scenario.number) in another terminal), then run the check again."
+            )
+        }
+        let checks = try LearnerChecks.load(for: self.scenario)?.problems ?? []
+        let plan = try await self.scenario.loadPlan(database: self.database)
+
+        // Observations that only exist while the server is busy (e.g. connections idle in transaction).
+        let duringLoad = checks.filter { $0.observe.sqlDuringLoad != nil }
+        let sampler = Task { () -> [String: Double] in
+            try await Task.sleep(for: .seconds(plan.durationSeconds / 3))
+            var largest: [String: Double] = [:]
+            for _ in 0..<10 {
+                for problem in duringLoad {
+                    if let value = try await self.number(problem.observe.sqlDuringLoad ?? "") {
+                        largest[problem.id] = max(largest[problem.id] ?? value, value)
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            return largest
+        }
+        let (result, server) = try await ServerMetricsSummary.observe(port: port) {
+            try await LoadGenerator.run(plan) { progress?($0) }
+        }
+        let sampled = (try? await sampler.value) ?? [:]
+
+        var findings: [Finding] = []
+        for problem in checks {
+            let observe = problem.observe
+            var observed: String?
+            if let metric = observe.serverMetric {
+                if let value = server?.value(named: metric), Self.holds(observe, value) { observed = Self.format(value) }
+            } else if let query = observe.explain, let needle = observe.contains {
+                let plan = try await self.database.strings("EXPLAIN " + query, on: self.scenario)
+                observed = plan.first { $0.contains(needle) }?.trimmingCharacters(in: .whitespaces)
+            } else if let query = observe.sql {
+                if let value = try await self.number(query), Self.holds(observe, value) { observed = Self.format(value) }
+            } else if observe.sqlDuringLoad != nil {
+                if let value = sampled[problem.id], Self.holds(observe, value) { observed = Self.format(value) }
+            }
+            if let observed {
+                findings.append(
+                    Finding(problem: problem, observed: observed, message: problem.found.replacingOccurrences(of: "{value}", with: observed))
+                )
+            }
+        }
+        return Outcome(result: result, server: server, targetsMet: result.passes(self.scenario.manifest.targets), findings: findings)
+    }
+
+    /// The first column of the first row of `sql` as a number (as the administrator, so it works even when
+    /// the server's pool holds every ordinary connection slot).
+    private func number(_ sql: String) async throws -> Double? {
+        try await self.database.strings(sql, on: self.scenario, asAdmin: true).first.flatMap(Double.init)
+    }
+
+    static func holds(_ observe: LearnerChecks.Observation, _ value: Double) -> Bool {
+        if let above = observe.above { return value > above }
+        if let below = observe.below { return value < below }
+        return false
+    }
+
+    static func format(_ value: Double) -> String {
+        if value.rounded() == value, abs(value) < 1e15 { return String(Int(value)) }
+        return String(format: value < 10 ? "%.2f" : "%.0f", value)
+    }
+}

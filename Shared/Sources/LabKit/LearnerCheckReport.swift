@@ -1,0 +1,91 @@
+import Foundation
+import LoadTestKit
+
+/// What `./lab check` prints, as text (kept apart from the command so tests can read it).
+public enum LearnerCheckReport {
+    /// The verdict: each target with its number, each observed problem, and what to do next.
+    /// - Parameter hintsShown: problem id → hint levels the learner has already seen.
+    public static func render(_ outcome: LearnerCheck.Outcome, scenario: Scenario, hintsShown: [String: Int]) -> String {
+        var lines: [String] = ["Targets (from lab.json):"]
+        for check in scenario.manifest.targets.evaluate(outcome.result.totals) {
+            lines.append(
+                "  \(check.passed ? "✓" : "✗") \(check.target.padding(toLength: 50, withPad: " ", startingAt: 0)) measured \(check.measured)"
+            )
+        }
+        for endpoint in outcome.result.endpoints {
+            guard let targets = endpoint.targets else { continue }
+            for check in targets.evaluate(endpoint.counts) {
+                let label = "\(endpoint.name): \(check.target)"
+                lines.append("  \(check.passed ? "✓" : "✗") \(label.padding(toLength: 50, withPad: " ", startingAt: 0)) measured \(check.measured)")
+            }
+        }
+        lines.append("")
+        let n = scenario.number
+        if outcome.findings.isEmpty {
+            lines.append("What the check observed: none of the problems it knows about.")
+            if !outcome.targetsMet {
+                lines.append(
+                    "  Yet a target is missed. Run the check again (was something else busy?), then see the Stuck? table at the end of "
+                        + "\(scenario.folderName)/SCENARIO.md."
+                )
+            }
+        } else {
+            lines.append("What the check observed:")
+            for finding in outcome.findings {
+                let seen = hintsShown[finding.problem.id] ?? 0
+                lines.append("  ✗ \(finding.problem.title): \(finding.message)")
+                lines.append(
+                    seen >= 3
+                        ? "      You have seen all 3 hints for this one: ./lab hint \(n) --all shows them again."
+                        : "      Stuck? ./lab hint \(n) gives hint \(seen + 1) of 3 for it."
+                )
+            }
+        }
+        lines.append("")
+        if outcome.passed {
+            lines.append("✓ PASS: every target met, and none of the known problems observed.")
+        } else {
+            let missed = outcome.targetsMet ? "every target met" : "a target is missed"
+            let problems = outcome.findings.count
+            lines.append("✗ NOT YET: \(missed), \(problems) problem\(problems == 1 ? "" : "s") observed.")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Printed after the learner's first pass: where the reference solution is, and their numbers next to it.
+    public static func reveal(scenario: Scenario, yours: LearnerProgress.Numbers, reference: LearnerProgress.Numbers?) -> String {
+        var lines = [
+            "🎉 First pass of scenario \(scenario.number)! The reference solution is yours to read now:",
+            "     \(scenario.folderName)/Sources/server-fixed/  (every change explained in comments)",
+        ]
+        if let fix = scenario.manifest.fix { lines.append("     \(scenario.folderName)/\(fix)") }
+        lines.append("   Compare it with what you did: the Reflect section of SCENARIO.md points there too.")
+        lines.append("")
+        if let reference {
+            func row(_ label: String, _ you: String, _ ref: String) -> String {
+                "     " + label.padding(toLength: 14, withPad: " ", startingAt: 0) + you.padding(toLength: 14, withPad: " ", startingAt: 0) + ref
+            }
+            lines.append("   Your numbers and the reference's, both measured on this machine:")
+            lines.append(row("", "you", "reference"))
+            lines.append(row("throughput", "\(Int(yours.requestsPerSecond.rounded())) req/s", "\(Int(reference.requestsPerSecond.rounded())) req/s"))
+            lines.append(row("p99", "\(Int(yours.p99Milliseconds.rounded())) ms", "\(Int(reference.p99Milliseconds.rounded())) ms"))
+            lines.append(row("success", String(format: "%.2f%%", yours.successRate), String(format: "%.2f%%", reference.successRate)))
+        } else {
+            lines.append("   To see the reference's numbers next to yours, check it on this machine (then restart yours):")
+            lines.append(
+                "     ./lab stop \(scenario.number); ./lab start \(scenario.number) --fixed; ./lab check \(scenario.number); ./lab stop \(scenario.number)"
+            )
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The numbers progress keeps from one check.
+    public static func numbers(_ result: LoadResult, at date: Date = Date()) -> LearnerProgress.Numbers {
+        LearnerProgress.Numbers(
+            requestsPerSecond: result.totals.requestsPerSecond,
+            p99Milliseconds: result.totals.latency.p99,
+            successRate: result.totals.successRate,
+            measuredAt: date
+        )
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+
+/// A scenario's `checks.json`: the problems `./lab check` looks for, how it observes each one, what it says
+/// when it finds one, and the three levels of hints `./lab hint` gives for it.
+///
+/// Checks observe behaviour, never source text: the server's own `/metrics` during the standard load, the
+/// database (`EXPLAIN`, `pg_indexes`, `pg_stat_activity`). A learner may fix a problem any way they like;
+/// the check only asks whether the symptom is gone.
+///
+/// Adding a scenario's checks means adding its `checks.json`; nothing in Shared changes.
+public struct LearnerChecks: Codable, Sendable {
+    /// In the order a learner should tackle them: `./lab hint` helps with the first one still found.
+    public var problems: [Problem]
+
+    public struct Problem: Codable, Sendable {
+        /// Stable identifier, stored in the progress file (`connection-per-request`).
+        public var id: String
+        /// What the problem is, in a few words (`a new connection for every request`).
+        public var title: String
+        public var observe: Observation
+        /// Printed when found; `{value}` is replaced by the observed number or plan line.
+        public var found: String
+        /// Level 1: where to look. Level 2: which concept. Level 3: the shape of the fix.
+        public var hints: [String]
+    }
+
+    /// One observation and the condition under which it means "the problem is there". Exactly one source
+    /// (``serverMetric``, ``explain``, ``sql``, ``sqlDuringLoad``) and one condition (``above``, ``below``,
+    /// ``contains``).
+    public struct Observation: Codable, Sendable {
+        /// A number from the server's `/metrics` over the load: `connectionsPerRequest`, `acquireTimeouts`,
+        /// `peakWaiting`, `p99WaitMilliseconds`, `medianHoldMilliseconds`, `p99HoldMilliseconds`, `poolSize`.
+        public var serverMetric: String?
+        /// A query to `EXPLAIN` (as the application role) after the load; the condition reads the plan text.
+        public var explain: String?
+        /// A query returning one number, run after the load.
+        public var sql: String?
+        /// A query returning one number, run 10 times during the load; the largest value counts.
+        public var sqlDuringLoad: String?
+        public var above: Double?
+        public var below: Double?
+        /// For ``explain``: the plan contains this text (e.g. `Seq Scan on users`).
+        public var contains: String?
+    }
+
+    public static let fileName = "checks.json"
+
+    /// The scenario's checks, or nil when it has no `checks.json`.
+    /// - Throws: ``LabError`` naming the file and the problem when it is not valid.
+    public static func load(for scenario: Scenario) throws -> LearnerChecks? {
+        let file = scenario.file(Self.fileName)
+        guard let data = FileManager.default.contents(atPath: file.path) else { return nil }
+        let checks: LearnerChecks
+        do {
+            checks = try JSONDecoder().decode(LearnerChecks.self, from: data)
+        } catch {
+            throw LabError("\(file.path) is not valid: \(error)")
+        }
+        try checks.validate(file: file.path)
+        return checks
+    }
+
+    public static let serverMetrics = [
+        "connectionsPerRequest", "acquireTimeouts", "peakWaiting", "p99WaitMilliseconds", "medianHoldMilliseconds",
+        "p99HoldMilliseconds", "poolSize",
+    ]
+
+    func validate(file: String) throws {
+        var ids = Set<String>()
+        for problem in self.problems {
+            func fail(_ reason: String) -> LabError { LabError("\(file): problem '\(problem.id)': \(reason)") }
+            guard ids.insert(problem.id).inserted else { throw fail("the id is used twice") }
+            guard problem.hints.count == 3 else { throw fail("needs exactly 3 hints (where to look, which concept, the shape of the fix)") }
+            let observe = problem.observe
+            let sources = [observe.serverMetric, observe.explain, observe.sql, observe.sqlDuringLoad].compactMap { $0 }
+            guard sources.count == 1 else { throw fail("observe needs exactly one of serverMetric, explain, sql, sqlDuringLoad") }
+            let conditions = [observe.above != nil, observe.below != nil, observe.contains != nil].filter { $0 }.count
+            guard conditions == 1 else { throw fail("observe needs exactly one of above, below, contains") }
+            if observe.explain != nil, observe.contains == nil { throw fail("an explain observation needs contains") }
+            if observe.explain == nil, observe.contains != nil { throw fail("contains only works with explain") }
+            if let metric = observe.serverMetric, !Self.serverMetrics.contains(metric) {
+                throw fail("unknown serverMetric '\(metric)'; known: \(Self.serverMetrics.joined(separator: ", "))")
+            }
+        }
+    }
+}
+
+extension ServerMetricsSummary {
+    /// The summary's number called `name` in `checks.json` (nil when the server did not report it).
+    public func value(named name: String) -> Double? {
+        switch name {
+        case "connectionsPerRequest": self.requests > 0 ? self.connectionsOpened / self.requests : nil
+        case "acquireTimeouts": self.acquireTimeouts
+        case "peakWaiting": self.peakWaiting
+        case "p99WaitMilliseconds": self.p99WaitMilliseconds
+        case "medianHoldMilliseconds": self.medianHoldMilliseconds
+        case "p99HoldMilliseconds": self.p99HoldMilliseconds
+        case "poolSize": self.poolSize
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+
+/// The learner's progress, kept on this machine in `.lab/progress.json` (ignored by git).
+///
+/// The file is plain JSON so that a future web panel can read it; the format is documented in the README
+/// ("Your progress") and versioned by ``version``:
+///
+/// ```json
+/// {
+///   "version": 1,
+///   "scenarios": {
+///     "01": {
+///       "started": "2026-11-25T10:00:00Z",
+///       "firstLoadTest": "2026-11-25T10:05:00Z",
+///       "firstPass": "2026-11-25T10:40:00Z",
+///       "checks": 3,
+///       "best": {"requestsPerSecond": 1650, "p99Milliseconds": 88, "successRate": 100, "measuredAt": "..."},
+///       "reference": {"requestsPerSecond": 1700, "p99Milliseconds": 80, "successRate": 100, "measuredAt": "..."},
+///       "hintsShown": {"connection-per-request": 2},
+///       "lastFindings": ["email-seq-scan"]
+///     }
+///   }
+/// }
+/// ```
+/// Dates are ISO 8601 in UTC. Every field of a scenario is optional; scenarios never touched are absent.
+public struct LearnerProgress: Codable, Sendable, Equatable {
+    public static let currentVersion = 1
+    public var version: Int = Self.currentVersion
+    /// By scenario number (`"01"`).
+    public var scenarios: [String: Scenario] = [:]
+
+    public init() {}
+
+    public struct Scenario: Codable, Sendable, Equatable {
+        /// First `./lab up` / `start` / `watch` of the scenario.
+        public var started: Date?
+        /// First `./lab load` or `./lab check`.
+        public var firstLoadTest: Date?
+        /// First `./lab check` that passed on the learner's server.
+        public var firstPass: Date?
+        /// How many checks ran on the learner's server.
+        public var checks: Int?
+        /// The learner's best passing check (highest throughput); before a pass, the best check so far.
+        public var best: Numbers?
+        /// The reference solution (server-fixed) measured by `./lab check` on this machine.
+        public var reference: Numbers?
+        /// Problem id → the highest hint level shown (1 to 3).
+        public var hintsShown: [String: Int]?
+        /// Problem ids the last check observed, in the order `./lab hint` helps with them.
+        public var lastFindings: [String]?
+
+        public init() {}
+    }
+
+    public struct Numbers: Codable, Sendable, Equatable {
+        public var requestsPerSecond: Double
+        public var p99Milliseconds: Double
+        public var successRate: Double
+        public var measuredAt: Date
+
+        public init(requestsPerSecond: Double, p99Milliseconds: Double, successRate: Double, measuredAt: Date) {
+            self.requestsPerSecond = requestsPerSecond
+            self.p99Milliseconds = p99Milliseconds
+            self.successRate = successRate
+            self.measuredAt = measuredAt
+        }
+    }
+}
+
+/// Reads and writes ``LearnerProgress``. A missing file is a fresh start; an unreadable one is moved aside
+/// (`progress.json.unreadable`) with a message, and the learner starts fresh: progress never stops the lab.
+public struct ProgressStore: Sendable {
+    public let file: URL
+
+    public init(paths: LabPaths) {
+        self.file = paths.state.appendingPathComponent("progress.json")
+    }
+
+    public init(file: URL) {
+        self.file = file
+    }
+
+    /// The progress, and a message for the learner when the file could not be read.
+    public func load() -> (progress: LearnerProgress, warning: String?) {
+        guard let data = FileManager.default.contents(atPath: self.file.path) else { return (LearnerProgress(), nil) }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        if let progress = try? decoder.decode(LearnerProgress.self, from: data), progress.version <= LearnerProgress.currentVersion {
+            return (progress, nil)
+        }
+        let aside = self.file.appendingPathExtension("unreadable")
+        try? FileManager.default.removeItem(at: aside)
+        try? FileManager.default.moveItem(at: self.file, to: aside)
+        return (
+            LearnerProgress(),
+            "your progress file (\(self.file.path)) could not be read, so progress starts fresh. The old file is kept as \(aside.lastPathComponent)."
+        )
+    }
+
+    /// Writes the whole file atomically (a crash never leaves half a file).
+    public func save(_ progress: LearnerProgress) throws {
+        try FileManager.default.createDirectory(at: self.file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(progress).write(to: self.file, options: .atomic)
+    }
+
+    /// Loads, changes scenario `number`'s entry, saves. Returns the load warning, if any. Never throws: a
+    /// progress file that cannot be written must not break the command that records it.
+    @discardableResult
+    public func update(_ number: String, _ change: (inout LearnerProgress.Scenario) -> Void) -> String? {
+        var (progress, warning) = self.load()
+        var entry = progress.scenarios[number] ?? LearnerProgress.Scenario()
+        change(&entry)
+        progress.scenarios[number] = entry
+        do {
+            try self.save(progress)
+        } catch {
+            return (warning.map { $0 + " " } ?? "") + "Could not save progress to \(self.file.path): \(error)"
+        }
+        return warning
+    }
+}

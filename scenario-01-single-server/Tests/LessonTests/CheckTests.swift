@@ -1,0 +1,27 @@
+import LabKit
+import Testing
+
+extension LessonTests {
+    /// `./lab check` on this scenario: the naive server gets both hints, each half fix gets the hint for the
+    /// half that remains, the reference passes. Real load, real database (as the learner's check would be).
+    @Test("check: naive finds both problems, each half fix finds the other one, the reference passes")
+    func learnerCheck() async throws {
+        let lesson = try Lesson(scenarioNumber: "01", file: #filePath)
+        try await lesson.prepare()
+        try await lesson.setDatabaseFix(applied: false)
+        let naive = try await lesson.check("server", label: "naive")
+        let poolOnly = try await lesson.check("server-fixed", label: "half fix: pool, no index")
+        try await lesson.setDatabaseFix(applied: true)
+        let indexOnly = try await lesson.check("server", label: "half fix: index, no pool")
+        let fixed = try await lesson.check("server-fixed", label: "fixed: pool and index")
+        try await lesson.setDatabaseFix(applied: false)
+
+        #expect(!naive.passed)
+        #expect(naive.findings.map(\.problem.id) == ["connection-per-request", "email-seq-scan"])
+        #expect(!poolOnly.passed)
+        #expect(poolOnly.findings.map(\.problem.id) == ["email-seq-scan"])
+        #expect(!indexOnly.passed)
+        #expect(indexOnly.findings.map(\.problem.id) == ["connection-per-request"])
+        #expect(fixed.passed, "the reference should pass: \(fixed.findings.map(\.message))")
+    }
+}

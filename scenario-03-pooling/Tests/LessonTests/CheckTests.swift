@@ -1,0 +1,29 @@
+import LabKit
+import Testing
+
+extension LessonTests {
+    /// `./lab check` on this scenario: the naive server gets the pool and the idle-in-transaction findings,
+    /// fix 1 alone gets only the second, a pool past the budget gets the budget finding, the reference passes.
+    @Test("check: naive finds the timeouts and the held connections, fix 1 alone the held ones, the reference passes")
+    func learnerCheck() async throws {
+        let lesson = try Lesson(scenarioNumber: "03", file: #filePath)
+        try await lesson.prepare()
+        try await Self.startingPoint(lesson)
+        let naive = try await lesson.check("server", label: "naive")
+        try await Self.startingPoint(lesson)
+        let fixOne = try await lesson.check("server", label: "half fix: pool of 40, 2 s", environment: Self.fixOneOnly)
+        try await Self.startingPoint(lesson)
+        let fixed = try await lesson.check("server-fixed", label: "fixed")
+        try await Self.startingPoint(lesson)
+        let tooBig = try await lesson.check("server-fixed", label: "fixed code, pool of 200", environment: Self.poolOf200)
+        try await Self.startingPoint(lesson)
+
+        #expect(!naive.passed)
+        #expect(naive.findings.map(\.problem.id) == ["pool-gives-up", "held-during-charge"])
+        #expect(!fixOne.passed)
+        #expect(fixOne.findings.map(\.problem.id) == ["held-during-charge", "pool-over-budget"])
+        #expect(fixed.passed, "the reference should pass: \(fixed.findings.map(\.message))")
+        #expect(!tooBig.passed)
+        #expect(tooBig.findings.map(\.problem.id).contains("pool-over-budget"))
+    }
+}
