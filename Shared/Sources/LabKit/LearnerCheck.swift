@@ -74,7 +74,7 @@ public struct LearnerCheck: Sendable {
         let (result, server) = try await ServerMetricsSummary.observe(port: port) {
             try await LoadGenerator.run(plan) { progress?($0) }
         }
-        let sampled = (try? await sampler.value) ?? [:]
+        let sampled = try await sampler.value
 
         var findings: [Finding] = []
         for problem in checks {
@@ -84,7 +84,7 @@ public struct LearnerCheck: Sendable {
                 if let value = server?.value(named: metric), Self.holds(observe, value) { observed = Self.format(value) }
             } else if let query = observe.explain, let needle = observe.contains {
                 let plan = try await self.database.strings("EXPLAIN " + query, on: self.scenario)
-                observed = plan.first { $0.contains(needle) }?.trimmingCharacters(in: .whitespaces)
+                observed = plan.first { $0.contains(needle) }.map(Self.planNode)
             } else if let query = observe.sql {
                 if let value = try await self.number(query), Self.holds(observe, value) { observed = Self.format(value) }
             } else if observe.sqlDuringLoad != nil {
@@ -102,7 +102,16 @@ public struct LearnerCheck: Sendable {
     /// The first column of the first row of `sql` as a number (as the administrator, so it works even when
     /// the server's pool holds every ordinary connection slot).
     private func number(_ sql: String) async throws -> Double? {
-        try await self.database.strings(sql, on: self.scenario, asAdmin: true).first.flatMap(Double.init)
+        // As text whatever its type (count(*) is bigint, an average numeric...).
+        try await self.database.strings("SELECT (\(sql))::text", on: self.scenario, asAdmin: true).first.flatMap(Double.init)
+    }
+
+    /// `->  Parallel Seq Scan on users  (cost=0.00..17609.33 rows=1 width=68)` → `Parallel Seq Scan on users`.
+    static func planNode(_ line: String) -> String {
+        var text = line.trimmingCharacters(in: .whitespaces)
+        if text.hasPrefix("->") { text = String(text.dropFirst(2)).trimmingCharacters(in: .whitespaces) }
+        if let cost = text.range(of: "  (cost=") { text = String(text[..<cost.lowerBound]) }
+        return text
     }
 
     static func holds(_ observe: LearnerChecks.Observation, _ value: Double) -> Bool {

@@ -18,9 +18,9 @@ extension LessonTests {
         try await Self.cleanUp(lesson)
 
         #expect(!naive.passed)
-        #expect(naive.findings.map(\.problem.id) == ["order-number-seq-scan", "customer-orders-sort", "pending-sort", "search-seq-scan"])
+        #expect(naive.findings.map(\.problem.id) == ["order-number-seq-scan", "customer-orders-sort", "pending-sort", "search-row-by-row"])
         #expect(!half.passed)
-        #expect(half.findings.map(\.problem.id) == ["search-seq-scan"])
+        #expect(half.findings.map(\.problem.id) == ["search-row-by-row"])
         #expect(fixed.passed, "the reference should pass: \(fixed.findings.map(\.message))")
     }
 }
