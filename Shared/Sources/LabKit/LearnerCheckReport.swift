@@ -71,10 +71,11 @@ public enum LearnerCheckReport {
             lines.append(row("p99", "\(Int(yours.p99Milliseconds.rounded())) ms", "\(Int(reference.p99Milliseconds.rounded())) ms"))
             lines.append(row("success", String(format: "%.2f%%", yours.successRate), String(format: "%.2f%%", reference.successRate)))
         } else {
-            lines.append("   To see the reference's numbers next to yours, check it on this machine (then restart yours):")
-            lines.append(
-                "     ./lab stop \(scenario.number); ./lab start \(scenario.number) --fixed; ./lab check \(scenario.number); ./lab stop \(scenario.number)"
-            )
+            let n = scenario.number
+            lines.append("   To see the reference's numbers next to yours, check it on this machine: stop your server (Ctrl-C in")
+            lines.append("   its terminal, or ./lab stop \(n) if it runs in the background), then")
+            lines.append("     ./lab start \(n) --fixed; ./lab check \(n); ./lab stop \(n)")
+            lines.append("   and start yours again with ./lab up \(n).")
         }
         return lines.joined(separator: "\n")
     }
