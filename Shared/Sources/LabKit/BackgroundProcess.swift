@@ -71,6 +71,15 @@ public struct BackgroundProcess: Sendable {
         return true
     }
 
+    /// Records the calling process itself under this name (a foreground `./lab up`), so that `./lab stop`
+    /// and `./lab status` in another terminal can find it. Call ``forget()`` when it ends.
+    public func recordCurrentProcess(tag: String) throws {
+        let cmdline = (try? String(contentsOfFile: "/proc/self/cmdline", encoding: .utf8)) ?? ""
+        let executable = cmdline.split(separator: "\0").first.map(String.init) ?? ""
+        try FileManager.default.createDirectory(at: self.folder, withIntermediateDirectories: true)
+        try "\(getpid())\t\(tag)\t\(executable)\n".write(to: self.pidFile, atomically: true, encoding: .utf8)
+    }
+
     /// Forgets a process that already exited (its pid file would otherwise wait for the next check).
     public func forget() {
         try? FileManager.default.removeItem(at: self.pidFile)

@@ -63,6 +63,9 @@ func stopScenario(_ scenario: Scenario, paths: LabPaths) async -> [String] {
     if await DetachedWatch.process(scenario, paths: paths).stop() {
         stopped.append("stopped watch mode of \(scenario.folderName)")
     }
+    if await WatchMode.process(scenario, paths: paths).stop() {
+        stopped.append("stopped watch mode of \(scenario.folderName) (the ./lab up in another terminal)")
+    }
     if await ServerProcess(scenario: scenario, paths: paths).stopBackground() {
         stopped.append("stopped the server of \(scenario.folderName)")
     }

@@ -14,6 +14,8 @@ struct Status: AsyncParsableCommand {
                 let state: String
                 if let (pid, product) = DetachedWatch.process(scenario, paths: paths).running() {
                     state = "\(product) running in watch mode in the background (pid \(pid)) on \(scenario.serverURL)"
+                } else if let (pid, product) = WatchMode.process(scenario, paths: paths).running() {
+                    state = "\(product) running in watch mode in another terminal (pid \(pid)) on \(scenario.serverURL)"
                 } else if let (pid, product) = server.running() {
                     state = "\(product) running in the background (pid \(pid)) on \(scenario.serverURL)"
                 } else if ServerProcess.isListening(port: scenario.manifest.port) {

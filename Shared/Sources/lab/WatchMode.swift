@@ -12,8 +12,16 @@ struct WatchMode {
     let product: String
     let databaseURL: DatabaseURL
 
+    /// This process, while it runs, so `./lab stop` in another terminal can stop it (SIGTERM, like Ctrl-C).
+    static func process(_ scenario: Scenario, paths: LabPaths) -> BackgroundProcess {
+        BackgroundProcess(name: "foreground-watch", folder: paths.runtime(for: scenario))
+    }
+
     func run() async throws {
         Signals.install()
+        let marker = Self.process(self.scenario, paths: self.paths)
+        try? marker.recordCurrentProcess(tag: self.product)
+        defer { marker.forget() }
         let builder = SwiftBuild(paths: self.paths)
         let server = ServerProcess(scenario: self.scenario, paths: self.paths)
         try server.ensurePortFree()
