@@ -48,7 +48,7 @@ public struct LearnerCheck: Sendable {
     /// - Parameter progress: called about once a second during the load.
     public func run(progress: (@Sendable (LoadGenerator.Progress) -> Void)? = nil) async throws -> Outcome {
         let port = self.scenario.manifest.port
-        guard LocalHTTP.get(port: port, path: "/health", timeoutSeconds: 2)?.status == 200 else {
+        guard ServerProcess.healthStatus(port: port) == 200 else {
             throw LabError(
                 "nothing answers on \(self.scenario.serverURL). Start your server first (./lab up \(self.scenario.number) in another terminal), then run the check again."
             )

@@ -7,17 +7,13 @@ public enum LearnerCheckReport {
     /// - Parameter hintsShown: problem id → hint levels the learner has already seen.
     public static func render(_ outcome: LearnerCheck.Outcome, scenario: Scenario, hintsShown: [String: Int]) -> String {
         var lines: [String] = ["Targets (from lab.json):"]
-        for check in scenario.manifest.targets.evaluate(outcome.result.totals) {
-            lines.append(
-                "  \(check.passed ? "✓" : "✗") \(check.target.padding(toLength: 50, withPad: " ", startingAt: 0)) measured \(check.measured)"
-            )
+        func target(_ check: LoadTargets.Check, of endpoint: String? = nil) {
+            let label = (endpoint.map { "\($0): " } ?? "") + check.target
+            lines.append("  \(check.passed ? "✓" : "✗") \(label.padding(toLength: 50, withPad: " ", startingAt: 0)) measured \(check.measured)")
         }
+        for check in scenario.manifest.targets.evaluate(outcome.result.totals) { target(check) }
         for endpoint in outcome.result.endpoints {
-            guard let targets = endpoint.targets else { continue }
-            for check in targets.evaluate(endpoint.counts) {
-                let label = "\(endpoint.name): \(check.target)"
-                lines.append("  \(check.passed ? "✓" : "✗") \(label.padding(toLength: 50, withPad: " ", startingAt: 0)) measured \(check.measured)")
-            }
+            for check in endpoint.targets?.evaluate(endpoint.counts) ?? [] { target(check, of: endpoint.name) }
         }
         lines.append("")
         let n = scenario.number

@@ -52,13 +52,7 @@ public struct Lesson: Sendable {
         environment: [String: String] = [:],
         during: @escaping @Sendable () async throws -> Observed
     ) async throws -> Measurement<Observed> {
-        _ = try await Companions(scenario: self.scenario, paths: self.paths).start(build: false)
-        let binary = try SwiftBuild(paths: self.paths).install(self.scenario, product: product)
-        let server = ServerProcess(scenario: self.scenario, paths: self.paths)
-        await server.stopBackground()
-        let url = try LabDatabase.url(for: self.scenario)
-        _ = try await server.startBackground(binary: binary, product: product, databaseURL: url, extraEnvironment: environment)
-        do {
+        try await self.withServer(product, environment: environment) {
             var plan = try await self.scenario.loadPlan(database: self.database)
             if let seconds { plan.durationSeconds = seconds }
             if !only.isEmpty { plan.requests = plan.requests.filter { only.contains($0.name) } }
@@ -71,15 +65,11 @@ public struct Lesson: Sendable {
                 try await LoadGenerator.run(loadPlan)
             }
             let observed = try await observer.value
-            let log = server.logTail(lines: 10_000)
-            await server.stopBackground()
+            let log = ServerProcess(scenario: self.scenario, paths: self.paths).logTail(lines: 10_000)
             var report = "--- \(label) ---\n" + LoadReport.render(result, targets: self.scenario.manifest.targets)
             if let summary { report += "\n" + summary.render() }
             say(report + "\n")
             return Measurement(result: result, server: summary, observed: observed, serverLog: log)
-        } catch {
-            await server.stopBackground()
-            throw error
         }
     }
 
