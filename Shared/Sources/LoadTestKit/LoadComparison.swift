@@ -24,6 +24,18 @@ public enum LoadComparison {
         line("Latency p90", ms(b.latency.p90), ms(a.latency.p90), ratio(b.latency.p90, a.latency.p90, higherIsBetter: false))
         line("Latency p99", ms(b.latency.p99), ms(a.latency.p99), ratio(b.latency.p99, a.latency.p99, higherIsBetter: false))
         line("Latency max", ms(b.latency.max), ms(a.latency.max), ratio(b.latency.max, a.latency.max, higherIsBetter: false))
+        if b.wrongAnswers > 0 || a.wrongAnswers > 0 {
+            line("Wrong data (stale, missing)", count(b.wrongAnswers), count(a.wrongAnswers), "")
+        }
+        for journey in after.journeys ?? [] {
+            guard let earlier = before.journeys?.first(where: { $0.name == journey.name }) else { continue }
+            line(
+                "Journey: \(journey.name)",
+                format(earlier.counts.successRate, digits: 2) + "%",
+                format(journey.counts.successRate, digits: 2) + "%",
+                points(earlier.counts.successRate, journey.counts.successRate)
+            )
+        }
         if before.users != after.users || before.durationSeconds != after.durationSeconds {
             lines.append("")
             lines.append(

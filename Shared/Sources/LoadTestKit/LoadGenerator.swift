@@ -27,10 +27,11 @@ public enum LoadGenerator {
     public static func run(_ plan: LoadPlan, onProgress: (@Sendable (Progress) -> Void)? = nil) async throws -> LoadResult {
         try plan.validate()
         let target = try HTTPTarget(url: plan.url)
-        let mix = RequestMix(plan: plan, host: target.port == 80 ? target.host : "\(target.host):\(target.port)")
+        let host = target.port == 80 ? target.host : "\(target.host):\(target.port)"
+        let traffic: Traffic = plan.journeys.isEmpty ? .requests(RequestMix(plan: plan, host: host)) : .journeys(JourneyMix(plan: plan, host: host))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: plan.threads)
         do {
-            let result = try await self.run(plan, target: target, mix: mix, group: group, onProgress: onProgress)
+            let result = try await self.run(plan, target: target, traffic: traffic, group: group, onProgress: onProgress)
             try await group.shutdownGracefully()
             return result
         } catch {
@@ -39,10 +40,24 @@ public enum LoadGenerator {
         }
     }
 
+    /// What the users send: independent requests, or journeys.
+    enum Traffic: Sendable {
+        case requests(RequestMix)
+        case journeys(JourneyMix)
+
+        /// The endpoints results are counted under: the mix's requests, or every step of every journey.
+        func endpointCount(_ plan: LoadPlan) -> Int {
+            switch self {
+            case .requests: plan.requests.count
+            case .journeys(let mix): mix.firstEndpoint.last.map { $0 + plan.journeys.last!.steps.count } ?? 0
+            }
+        }
+    }
+
     private static func run(
         _ plan: LoadPlan,
         target: HTTPTarget,
-        mix: RequestMix,
+        traffic: Traffic,
         group: MultiThreadedEventLoopGroup,
         onProgress: (@Sendable (Progress) -> Void)?
     ) async throws -> LoadResult {
@@ -50,19 +65,20 @@ public enum LoadGenerator {
         let timeout = TimeAmount.nanoseconds(Int64(plan.timeoutSeconds * 1e9))
 
         // One worker per event loop; users are spread over them round-robin.
+        let endpointCount = traffic.endpointCount(plan)
         var workers: [NIOLoopBound<Worker>] = []
         for (index, loop) in loops.enumerated() {
-            let userCount = plan.users / loops.count + (index < plan.users % loops.count ? 1 : 0)
+            let users = Array(stride(from: index, to: plan.users, by: loops.count))
             workers.append(
                 try await loop.submit {
                     NIOLoopBound(
                         Worker(
                             eventLoop: loop,
-                            mix: mix,
-                            endpoints: plan.requests.count,
+                            traffic: traffic,
+                            endpoints: endpointCount,
                             target: target,
                             timeout: timeout,
-                            users: userCount,
+                            users: users,
                             seed: plan.seed &+ UInt64(index) &* 1_000_003
                         ),
                         eventLoop: loop
@@ -88,7 +104,8 @@ public enum LoadGenerator {
                         elapsedSeconds: Double(tick),
                         requestsPerSecond: Double(answered - last),
                         sent: snapshot.counts.sent,
-                        failed: snapshot.counts.timeouts + snapshot.counts.connectionErrors + snapshot.counts.httpErrorCount,
+                        failed: snapshot.counts.timeouts + snapshot.counts.connectionErrors + snapshot.counts.httpErrorCount
+                            + snapshot.counts.wrongAnswers,
                         p99Milliseconds: snapshot.latency.summary.p99
                     )
                 )
@@ -107,14 +124,24 @@ public enum LoadGenerator {
         let elapsed = (ContinuousClock.now - start).seconds
 
         var total = LoadStats.Bucket()
-        var endpoints = Array(repeating: LoadStats.Bucket(), count: plan.requests.count)
+        var endpoints = Array(repeating: LoadStats.Bucket(), count: endpointCount)
+        var journeys = Array(repeating: LoadStats.Bucket(), count: plan.journeys.count)
+        var failures = Array(repeating: [String: [String: Int]](), count: plan.journeys.count)
         for worker in workers {
-            let (workerTotal, workerEndpoints) = try await worker.eventLoop.submit {
-                (worker.value.stats.total, worker.value.stats.byEndpoint)
+            let (workerTotal, workerEndpoints, workerJourneys) = try await worker.eventLoop.submit {
+                (worker.value.stats.total, worker.value.stats.byEndpoint, worker.value.journeyStats.map { ($0.journeys, $0.failures) })
             }.get()
             total.merge(workerTotal)
             for index in endpoints.indices { endpoints[index].merge(workerEndpoints[index]) }
+            if let (buckets, reasons) = workerJourneys {
+                for index in journeys.indices {
+                    journeys[index].merge(buckets[index])
+                    failures[index].merge(reasons[index]) { $0.merging($1, uniquingKeysWith: +) }
+                }
+            }
         }
+        let names = plan.journeys.isEmpty ? plan.requests.map(\.name) : JourneyMix.endpointNames(plan.journeys)
+        let targets = plan.journeys.isEmpty ? plan.requests.map(\.targets) : Array(repeating: nil, count: names.count)
         return LoadResult(
             url: plan.url,
             users: plan.users,
@@ -122,9 +149,19 @@ public enum LoadGenerator {
             timeoutSeconds: plan.timeoutSeconds,
             elapsedSeconds: elapsed,
             totals: total.finished(windowSeconds: window),
-            endpoints: zip(plan.requests, endpoints).map { template, bucket in
-                LoadResult.Endpoint(name: template.name, counts: bucket.finished(windowSeconds: window), targets: template.targets)
-            }
+            endpoints: endpoints.indices.map { index in
+                LoadResult.Endpoint(name: names[index], counts: endpoints[index].finished(windowSeconds: window), targets: targets[index])
+            },
+            journeys: plan.journeys.isEmpty
+                ? nil
+                : plan.journeys.indices.map { index in
+                    LoadResult.JourneyResult(
+                        name: plan.journeys[index].name,
+                        counts: journeys[index].finished(windowSeconds: window),
+                        targets: plan.journeys[index].targets,
+                        failures: failures[index]
+                    )
+                }
         )
     }
 
@@ -140,14 +177,27 @@ public enum LoadGenerator {
     final class Worker {
         let eventLoop: any EventLoop
         let stats: LoadStats
+        /// Whole journeys (nil for a request mix).
+        let journeyStats: JourneyStats?
         let users: [VirtualUser]
 
-        init(eventLoop: any EventLoop, mix: RequestMix, endpoints: Int, target: HTTPTarget, timeout: TimeAmount, users: Int, seed: UInt64) {
+        /// - Parameter users: the numbers of this worker's users among all users of the plan (each journey
+        ///   user draws its accounts from its own share of the parameter values).
+        init(eventLoop: any EventLoop, traffic: Traffic, endpoints: Int, target: HTTPTarget, timeout: TimeAmount, users: [Int], seed: UInt64) {
             self.eventLoop = eventLoop
             let stats = LoadStats(endpointCount: endpoints)
             self.stats = stats
-            self.users = (0..<users).map { index in
-                VirtualUser(eventLoop: eventLoop, mix: mix, stats: stats, target: target, timeout: timeout, seed: seed &+ UInt64(index) &* 7919)
+            var journeyStats: JourneyStats?
+            if case .journeys(let mix) = traffic { journeyStats = JourneyStats(journeyCount: mix.journeys.count) }
+            self.journeyStats = journeyStats
+            self.users = users.enumerated().map { index, user in
+                let userSeed = seed &+ UInt64(index) &* 7919
+                let script: any UserScript =
+                    switch traffic {
+                    case .requests(let mix): MixScript(mix: mix, seed: userSeed)
+                    case .journeys(let mix): JourneyScript(mix: mix, stats: journeyStats!, user: user, seed: userSeed)
+                    }
+                return VirtualUser(eventLoop: eventLoop, script: script, stats: stats, target: target, timeout: timeout)
             }
         }
 
@@ -169,6 +219,7 @@ public enum LoadGenerator {
         /// Ends the throughput window now and stops every user; completes when all in-flight requests are counted.
         func stop() -> EventLoopFuture<Void> {
             self.stats.windowEnd = VirtualUser.now()
+            self.journeyStats?.windowEnd = self.stats.windowEnd
             for user in self.users { user.stop() }
             return EventLoopFuture.andAllSucceed(self.users.map(\.finishedFuture), on: self.eventLoop).assumeIsolated().always { _ in
                 self.sweeping = false

@@ -15,6 +15,9 @@ public struct LoadPlan: Codable, Sendable, Equatable {
     public var timeoutSeconds: Double
     /// The request mix. Each request picks one template, in proportion to the weights.
     public var requests: [RequestTemplate]
+    /// Scripted user journeys, instead of a request mix: each virtual user runs one journey after another,
+    /// picked in proportion to the weights (``Journey``). A plan has requests or journeys, not both.
+    public var journeys: [Journey]
     /// Values for `{placeholders}` in the templates, e.g. real emails read from the seeded database.
     public var parameters: [String: [String]]
     /// Event-loop threads for the load generator itself. One is plenty on a 2-core machine and leaves the
@@ -28,7 +31,8 @@ public struct LoadPlan: Codable, Sendable, Equatable {
         users: Int = 100,
         durationSeconds: Double = 20,
         timeoutSeconds: Double = 5,
-        requests: [RequestTemplate],
+        requests: [RequestTemplate] = [],
+        journeys: [Journey] = [],
         parameters: [String: [String]] = [:],
         threads: Int = 1,
         seed: UInt64 = 42
@@ -38,6 +42,7 @@ public struct LoadPlan: Codable, Sendable, Equatable {
         self.durationSeconds = durationSeconds
         self.timeoutSeconds = timeoutSeconds
         self.requests = requests
+        self.journeys = journeys
         self.parameters = parameters
         self.threads = threads
         self.seed = seed
@@ -49,8 +54,13 @@ public struct LoadPlan: Codable, Sendable, Equatable {
         if !(self.durationSeconds > 0) { throw .invalid("duration must be more than 0 seconds (got \(self.durationSeconds))") }
         if !(self.timeoutSeconds > 0) { throw .invalid("timeout must be more than 0 seconds (got \(self.timeoutSeconds))") }
         if self.threads < 1 { throw .invalid("threads must be at least 1 (got \(self.threads))") }
-        if self.requests.isEmpty { throw .invalid("the request mix is empty: add at least one request") }
+        if self.requests.isEmpty && self.journeys.isEmpty { throw .invalid("the request mix is empty: add at least one request") }
+        if !self.requests.isEmpty && !self.journeys.isEmpty {
+            throw .invalid("a load test sends either a request mix or journeys, not both")
+        }
         _ = try HTTPTarget(url: self.url)
+        for journey in self.journeys { try journey.validate(parameters: self.parameters) }
+        if Set(self.journeys.map(\.name)).count != self.journeys.count { throw .invalid("two journeys have the same name") }
         for template in self.requests {
             if template.weight < 1 { throw .invalid("request '\(template.name)' has weight \(template.weight); weights must be at least 1") }
             guard template.path.hasPrefix("/") else { throw .invalid("request '\(template.name)' path must start with / (got \(template.path))") }

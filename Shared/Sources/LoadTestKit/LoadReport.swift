@@ -10,15 +10,22 @@ public enum LoadReport {
                 + "(timeout \(format(result.timeoutSeconds, digits: 1)) s)"
         )
         lines.append("")
+        let journeys = result.journeys ?? []
         lines.append(row("Requests sent", count(totals.sent)))
         lines.append(row("Throughput", "\(format(totals.requestsPerSecond, digits: 0)) req/s"))
-        lines.append(row("Succeeded (2xx)", "\(count(totals.succeeded))  (\(format(totals.successRate, digits: 2))% of sent)"))
+        lines.append(
+            row(
+                journeys.isEmpty ? "Succeeded (2xx)" : "Answered as expected",
+                "\(count(totals.succeeded))  (\(format(totals.successRate, digits: 2))% of sent)"
+            )
+        )
         lines.append(row("Failed", count(totals.failed)))
         lines.append(row("  timed out (> \(format(result.timeoutSeconds, digits: 1)) s)", count(totals.timeouts)))
         lines.append(row("  connection errors", count(totals.connectionErrors)))
         let statuses = totals.httpErrors.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }.joined(separator: ", ")
-        lines.append(row("  error responses", statuses.isEmpty ? "0" : statuses))
-        let inFlight = totals.sent - totals.succeeded - totals.timeouts - totals.connectionErrors - totals.httpErrorCount
+        lines.append(row(journeys.isEmpty ? "  error responses" : "  unexpected status", statuses.isEmpty ? "0" : statuses))
+        if !journeys.isEmpty { lines.append(row("  wrong data (stale or missing)", count(totals.wrongAnswers))) }
+        let inFlight = totals.sent - totals.succeeded - totals.timeouts - totals.connectionErrors - totals.httpErrorCount - totals.wrongAnswers
         if inFlight > 0 { lines.append(row("  never answered", count(inFlight))) }
         lines.append("")
         lines.append("How long users waited (answered and timed-out requests):")
@@ -26,7 +33,10 @@ public enum LoadReport {
         lines.append(row("  p90", ms(totals.latency.p90)))
         lines.append(row("  p99 (slowest 1 in 100)", ms(totals.latency.p99)))
         lines.append(row("  max", ms(totals.latency.max)))
-        if result.endpoints.count > 1 {
+        if !journeys.isEmpty {
+            lines.append("")
+            lines += self.journeyLines(result)
+        } else if result.endpoints.count > 1 {
             lines.append("")
             lines.append("By request:")
             lines.append(
@@ -45,15 +55,17 @@ public enum LoadReport {
             lines.append("")
             lines.append(serverSide)
         }
-        let graded = result.endpoints.compactMap { endpoint in endpoint.targets.map { (endpoint, $0) } }
+        let graded =
+            result.endpoints.compactMap { endpoint in endpoint.targets.map { (endpoint.name, endpoint.counts, $0) } }
+            + journeys.compactMap { journey in journey.targets.map { (journey.name, journey.counts, $0) } }
         if !graded.isEmpty {
             lines.append("")
-            lines.append("Verdict per endpoint (🟢 met · 🟠 close: within 2× · 🔴 far off):")
-            for (endpoint, endpointTargets) in graded {
-                let grade = endpointTargets.grade(endpoint.counts)
+            lines.append("Verdict per \(journeys.isEmpty ? "endpoint" : "journey") (🟢 met · 🟠 close: within 2× · 🔴 far off):")
+            for (name, counts, gradedTargets) in graded {
+                let grade = gradedTargets.grade(counts)
                 let symbol = grade == .green ? "🟢" : grade == .amber ? "🟠" : "🔴"
-                let details = endpointTargets.evaluate(endpoint.counts).map { "\($0.passed ? "✓" : "✗") \($0.target) (\($0.measured))" }
-                lines.append("  \(symbol) " + pad(endpoint.name, 28) + details.joined(separator: "   "))
+                let details = gradedTargets.evaluate(counts).map { "\($0.passed ? "✓" : "✗") \($0.target) (\($0.measured))" }
+                lines.append("  \(symbol) " + pad(name, 28) + details.joined(separator: "   "))
             }
         }
         let checks = targets.evaluate(totals)
@@ -66,14 +78,48 @@ public enum LoadReport {
         }
         if !checks.isEmpty || !graded.isEmpty {
             let missed = checks.filter { !$0.passed }.count
-            let endpointsMissed = graded.filter { $0.1.grade($0.0.counts) != .green }.count
+            let endpointsMissed = graded.filter { $0.2.grade($0.1) != .green }.count
             var misses: [String] = []
             if missed > 0 { misses.append("\(missed) of \(checks.count) overall targets missed") }
-            if endpointsMissed > 0 { misses.append("\(endpointsMissed) of \(graded.count) endpoints miss their targets") }
+            let kind = journeys.isEmpty ? "endpoints" : "journeys"
+            if endpointsMissed > 0 { misses.append("\(endpointsMissed) of \(graded.count) \(kind) miss their targets") }
             lines.append("")
             lines.append(misses.isEmpty ? "PASS: all targets met." : "FAIL: " + misses.joined(separator: "; ") + ".")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The journeys table (each journey's success and duration) and the steps table (how many journeys got
+    /// to each step, and why they failed there).
+    static func journeyLines(_ result: LoadResult) -> [String] {
+        var lines = ["Journeys (one fails at its first wrong answer, a 200 with stale or missing data included):"]
+        lines.append("  " + pad("journey", 30) + padLeft("started", 9) + padLeft("succeeded", 11) + padLeft("p50", 11) + padLeft("p99", 11))
+        for journey in result.journeys ?? [] {
+            let c = journey.counts
+            lines.append(
+                "  " + pad(journey.name, 30) + padLeft(count(c.sent), 9) + padLeft(format(c.successRate, digits: 2) + "%", 11)
+                    + padLeft(ms(c.latency.p50), 11) + padLeft(ms(c.latency.p99), 11)
+            )
+        }
+        lines.append("")
+        lines.append("By step (reached: journeys that got that far; failed: of those, the ones that stopped there, and why):")
+        lines.append("  " + pad("journey › step", 44) + padLeft("reached", 9) + padLeft("failed", 9) + padLeft("p50", 11) + padLeft("p99", 11))
+        for journey in result.journeys ?? [] {
+            let prefix = "\(journey.name) › "
+            for endpoint in result.endpoints where endpoint.name.hasPrefix(prefix) {
+                let c = endpoint.counts
+                let failed = c.sent == 0 ? 0 : Double(c.failed) / Double(c.sent) * 100
+                lines.append(
+                    "  " + pad(endpoint.name, 44) + padLeft(count(c.sent), 9) + padLeft(format(failed, digits: 1) + "%", 9)
+                        + padLeft(ms(c.latency.p50), 11) + padLeft(ms(c.latency.p99), 11)
+                )
+                let step = String(endpoint.name.dropFirst(prefix.count))
+                for (reason, times) in (journey.failures[step] ?? [:]).sorted(by: { $0.value > $1.value }) {
+                    lines.append("      ✗ \(count(times)) × \(reason)")
+                }
+            }
+        }
+        return lines
     }
 
     /// The live progress line printed once a second.

@@ -11,8 +11,11 @@ public struct LoadResult: Codable, Sendable, Equatable {
     /// Seconds from the first request to the last answer (the drain included).
     public var elapsedSeconds: Double
     public var totals: Counts
-    /// Per request kind (by template name), in the order of the plan.
+    /// Per request kind (by template name), in the order of the plan. For journeys, one per step, named
+    /// `journey › step`.
     public var endpoints: [Endpoint]
+    /// Per journey, in the order of the plan; nil for a request mix.
+    public var journeys: [JourneyResult]?
 
     /// Requests counted by outcome.
     public struct Counts: Codable, Sendable, Equatable {
@@ -22,14 +25,35 @@ public struct LoadResult: Codable, Sendable, Equatable {
         public var timeouts: Int = 0
         /// Could not connect, or the connection broke before the answer arrived.
         public var connectionErrors: Int = 0
-        /// Answered with a status outside 200-299, by status code.
+        /// Answered with a status outside 200-299 (for journeys: a status other than the step expects), by
+        /// status code.
         public var httpErrors: [String: Int] = [:]
+        /// Journeys only: answered with the expected status, but without the data the step must see (stale or
+        /// missing). A status-only load test would have counted these as successes.
+        public var wrongAnswers: Int = 0
         /// Answers received within the test window (all outcomes), per second of the window.
         public var requestsPerSecond: Double = 0
         /// Latency of every answered or timed-out request, in milliseconds.
         public var latency: Latency = .init()
 
         public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case sent, succeeded, timeouts, connectionErrors, httpErrors, wrongAnswers, requestsPerSecond, latency
+        }
+
+        /// Reads results saved by older versions too (`./lab compare` of a run saved before journeys existed).
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.sent = try container.decode(Int.self, forKey: .sent)
+            self.succeeded = try container.decode(Int.self, forKey: .succeeded)
+            self.timeouts = try container.decode(Int.self, forKey: .timeouts)
+            self.connectionErrors = try container.decode(Int.self, forKey: .connectionErrors)
+            self.httpErrors = try container.decode([String: Int].self, forKey: .httpErrors)
+            self.wrongAnswers = try container.decodeIfPresent(Int.self, forKey: .wrongAnswers) ?? 0
+            self.requestsPerSecond = try container.decode(Double.self, forKey: .requestsPerSecond)
+            self.latency = try container.decode(Latency.self, forKey: .latency)
+        }
 
         public var failed: Int { self.sent - self.succeeded }
         public var httpErrorCount: Int { self.httpErrors.values.reduce(0, +) }
@@ -60,6 +84,25 @@ public struct LoadResult: Codable, Sendable, Equatable {
         }
     }
 
+    /// What whole journeys of one kind did.
+    public struct JourneyResult: Codable, Sendable, Equatable {
+        public var name: String
+        /// Journeys counted like requests: sent = started, succeeded = every step answered as expected,
+        /// latency = a whole journey's duration, requests per second = journeys finished per second.
+        public var counts: Counts
+        /// The journey's own targets from the plan (a per-journey verdict line).
+        public var targets: LoadTargets?
+        /// Why journeys failed, per step name: reason (e.g. `401 instead of 200`) → how many.
+        public var failures: [String: [String: Int]]
+
+        public init(name: String, counts: Counts, targets: LoadTargets? = nil, failures: [String: [String: Int]] = [:]) {
+            self.name = name
+            self.counts = counts
+            self.targets = targets
+            self.failures = failures
+        }
+    }
+
     public init(
         url: String,
         users: Int,
@@ -67,7 +110,8 @@ public struct LoadResult: Codable, Sendable, Equatable {
         timeoutSeconds: Double,
         elapsedSeconds: Double,
         totals: Counts,
-        endpoints: [Endpoint]
+        endpoints: [Endpoint],
+        journeys: [JourneyResult]? = nil
     ) {
         self.url = url
         self.users = users
@@ -76,5 +120,6 @@ public struct LoadResult: Codable, Sendable, Equatable {
         self.elapsedSeconds = elapsedSeconds
         self.totals = totals
         self.endpoints = endpoints
+        self.journeys = journeys
     }
 }

@@ -15,6 +15,7 @@ final class LoadStats {
             self.counts.succeeded += other.counts.succeeded
             self.counts.timeouts += other.counts.timeouts
             self.counts.connectionErrors += other.counts.connectionErrors
+            self.counts.wrongAnswers += other.counts.wrongAnswers
             self.counts.httpErrors.merge(other.counts.httpErrors, uniquingKeysWith: +)
             self.answeredInWindow += other.answeredInWindow
             self.latency.merge(other.latency)
@@ -42,6 +43,8 @@ final class LoadStats {
     enum Outcome {
         case success
         case httpError(status: Int)
+        /// The status was right but the body was not (a journey step read stale or missing data).
+        case wrongAnswer
         case timeout
         case connectionError
     }
@@ -62,6 +65,7 @@ final class LoadStats {
         switch outcome {
         case .success: bucket.counts.succeeded += 1
         case .httpError(let status): bucket.counts.httpErrors[String(status), default: 0] += 1
+        case .wrongAnswer: bucket.counts.wrongAnswers += 1
         case .timeout: bucket.counts.timeouts += 1
         case .connectionError: bucket.counts.connectionErrors += 1
         }
@@ -69,7 +73,7 @@ final class LoadStats {
             bucket.latency.record(nanoseconds: latency)
         }
         switch outcome {
-        case .success, .httpError: if inWindow { bucket.answeredInWindow += 1 }
+        case .success, .httpError, .wrongAnswer: if inWindow { bucket.answeredInWindow += 1 }
         case .timeout, .connectionError: break
         }
     }

@@ -80,8 +80,11 @@ public struct LoadTargets: Codable, Sendable, Equatable {
 }
 
 extension LoadResult {
-    /// The verdict's PASS: every overall target met, and every endpoint that has its own targets meets them.
+    /// The verdict's PASS: every overall target met, and every endpoint and journey that has its own targets
+    /// meets them.
     public func passes(_ targets: LoadTargets) -> Bool {
-        targets.allMet(self.totals) && self.endpoints.allSatisfy { endpoint in endpoint.targets.map { $0.allMet(endpoint.counts) } ?? true }
+        targets.allMet(self.totals)
+            && self.endpoints.allSatisfy { endpoint in endpoint.targets.map { $0.allMet(endpoint.counts) } ?? true }
+            && (self.journeys ?? []).allSatisfy { journey in journey.targets.map { $0.allMet(journey.counts) } ?? true }
     }
 }

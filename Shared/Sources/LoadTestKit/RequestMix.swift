@@ -21,14 +21,8 @@ struct RequestMix: Sendable {
                     let values = plan.parameters[name] ?? [""]
                     return values[Int(rng.next() % UInt64(values.count))]
                 }
-                let path = template.render(value)
-                var head = "\(template.method) \(path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: lab-loadtest\r\n"
-                if let body = template.renderBody(value) {
-                    head += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
-                } else {
-                    head += "\r\n"
-                }
-                variants.append(ByteBuffer(string: head))
+                let body = template.renderBody(value).map { (text: $0, contentType: "application/json") }
+                variants.append(Self.encode(method: template.method, path: template.render(value), host: host, body: body))
             }
             requests.append(variants)
         }
@@ -38,6 +32,19 @@ struct RequestMix: Sendable {
             sum += $0.weight
             return sum
         }
+    }
+
+    /// One HTTP/1.1 request as bytes on the wire.
+    /// - Parameter cookie: the `Cookie` header's value, if any (journeys carry their session this way).
+    static func encode(method: String, path: String, host: String, cookie: String? = nil, body: (text: String, contentType: String)?) -> ByteBuffer {
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: lab-loadtest\r\n"
+        if let cookie { head += "Cookie: \(cookie)\r\n" }
+        if let body {
+            head += "Content-Type: \(body.contentType)\r\nContent-Length: \(body.text.utf8.count)\r\n\r\n" + body.text
+        } else {
+            head += "\r\n"
+        }
+        return ByteBuffer(string: head)
     }
 
     func pick(using rng: inout SplitMix64) -> (endpoint: Int, request: ByteBuffer) {

@@ -3,31 +3,34 @@ import NIOHTTP1
 import NIOPosix
 
 /// One virtual user: a keep-alive connection that sends a request, waits for the answer (or the timeout),
-/// records the outcome, and sends the next. Reconnects when the connection breaks or times out.
+/// records the outcome, and sends the next. Reconnects when the connection breaks or times out. Which
+/// request comes next and whether its answer is right is its ``UserScript``'s business.
 ///
 /// Lives on one event loop and is only touched from it, like its ``LoadStats``.
 final class VirtualUser {
     let eventLoop: any EventLoop
-    let mix: RequestMix
+    let script: any UserScript
     let stats: LoadStats
     let target: HTTPTarget
     let timeout: TimeAmount
-    var rng: SplitMix64
-    private(set) var running = true
+    private var running = true
     private var activeHandler: VirtualUserHandler?
     private var isConnecting = false
     private let finished: EventLoopPromise<Void>
     private var hasFinished = false
 
-    init(eventLoop: any EventLoop, mix: RequestMix, stats: LoadStats, target: HTTPTarget, timeout: TimeAmount, seed: UInt64) {
+    init(eventLoop: any EventLoop, script: any UserScript, stats: LoadStats, target: HTTPTarget, timeout: TimeAmount) {
         self.eventLoop = eventLoop
-        self.mix = mix
+        self.script = script
         self.stats = stats
         self.target = target
         self.timeout = timeout
-        self.rng = SplitMix64(seed: seed)
         self.finished = eventLoop.makePromise()
     }
+
+    /// Whether to send another request: until the test's time is up, and then until the journey under way
+    /// (if any) has ended, so every journey started is judged as a whole.
+    var keepsGoing: Bool { self.running || self.script.isMidJourney }
 
     /// Completes when the user has stopped and its last request has been counted.
     var finishedFuture: EventLoopFuture<Void> { self.finished.futureResult }
@@ -39,15 +42,29 @@ final class VirtualUser {
     /// Stop sending new requests; the one in flight (if any) still completes or times out and is counted.
     func stop() {
         self.running = false
-        if self.activeHandler == nil && !self.isConnecting { self.finish() }
+        if self.activeHandler == nil && !self.isConnecting && !self.keepsGoing { self.finish() }
     }
 
     func nextRequest() -> (endpoint: Int, request: ByteBuffer) {
-        self.mix.pick(using: &self.rng)
+        let next = self.script.next()
+        self.stats.recordSent(endpoint: next.endpoint)
+        return next
+    }
+
+    /// Records the answer to a request: the script judges it, the stats count the outcome.
+    func answered(_ answer: Answer, endpoint: Int, latencyNanoseconds: UInt64, now: UInt64) {
+        let outcome = self.script.judge(answer, endpoint: endpoint, now: now)
+        self.stats.record(outcome, endpoint: endpoint, latencyNanoseconds: latencyNanoseconds, now: now)
+    }
+
+    /// Records a request that got no answer (`.timeout` or `.connectionError`).
+    func failed(_ outcome: LoadStats.Outcome, endpoint: Int, latencyNanoseconds: UInt64?, now: UInt64) {
+        self.script.failed(outcome, endpoint: endpoint, now: now)
+        self.stats.record(outcome, endpoint: endpoint, latencyNanoseconds: latencyNanoseconds, now: now)
     }
 
     private func connect() {
-        guard self.running else { return self.finish() }
+        guard self.keepsGoing else { return self.finish() }
         self.isConnecting = true
         let user = NIOLoopBound(self, eventLoop: self.eventLoop)
         ClientBootstrap(group: self.eventLoop)
@@ -70,8 +87,7 @@ final class VirtualUser {
                     // The request this user meant to send could not even start: count it, then retry after a
                     // short pause so a dead server does not turn the load tool into a busy loop.
                     let endpoint = self.nextRequest().endpoint
-                    self.stats.recordSent(endpoint: endpoint)
-                    self.stats.record(.connectionError, endpoint: endpoint, latencyNanoseconds: nil, now: Self.now())
+                    self.failed(.connectionError, endpoint: endpoint, latencyNanoseconds: nil, now: Self.now())
                     self.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(10)) { self.connect() }
                 }
             }
@@ -89,7 +105,7 @@ final class VirtualUser {
     /// The connection closed (server closed it, it broke, or we closed it after a timeout).
     func handlerClosed() {
         self.activeHandler = nil
-        if self.running { self.connect() } else { self.finish() }
+        if self.keepsGoing { self.connect() } else { self.finish() }
     }
 
     private func finish() {
@@ -116,6 +132,9 @@ final class VirtualUserHandler: ChannelInboundHandler, RemovableChannelHandler {
         var start: UInt64
         var status: Int = 0
         var keepAlive = true
+        /// Collected only when the script reads answers.
+        var headers = HTTPHeaders()
+        var body: ByteBuffer?
     }
     private var inFlight: InFlight?
 
@@ -130,12 +149,11 @@ final class VirtualUserHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func sendNext(context: ChannelHandlerContext) {
-        guard self.user.running else {
+        guard self.user.keepsGoing else {
             context.close(promise: nil)
             return
         }
         let (endpoint, request) = self.user.nextRequest()
-        self.user.stats.recordSent(endpoint: endpoint)
         self.inFlight = InFlight(endpoint: endpoint, start: VirtualUser.now())
         context.write(self.wrapOutboundOut(.head(Self.observedHead)), promise: nil)
         context.writeAndFlush(self.wrapOutboundOut(.body(.byteBuffer(request))), promise: nil)
@@ -146,14 +164,24 @@ final class VirtualUserHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .head(let head):
             self.inFlight?.status = Int(head.status.code)
             self.inFlight?.keepAlive = head.isKeepAlive
-        case .body:
-            break
+            if self.user.script.readsAnswers { self.inFlight?.headers = head.headers }
+        case .body(var part):
+            guard self.user.script.readsAnswers, self.inFlight != nil else { break }
+            if self.inFlight?.body == nil {
+                self.inFlight?.body = part
+            } else {
+                self.inFlight?.body?.writeBuffer(&part)
+            }
         case .end:
             guard let request = self.inFlight else { return }
             self.inFlight = nil
             let now = VirtualUser.now()
-            let outcome: LoadStats.Outcome = (200..<300).contains(request.status) ? .success : .httpError(status: request.status)
-            self.user.stats.record(outcome, endpoint: request.endpoint, latencyNanoseconds: now - request.start, now: now)
+            self.user.answered(
+                Answer(status: request.status, headers: request.headers, body: request.body),
+                endpoint: request.endpoint,
+                latencyNanoseconds: now - request.start,
+                now: now
+            )
             if request.keepAlive {
                 self.sendNext(context: context)
             } else {
@@ -167,7 +195,7 @@ final class VirtualUserHandler: ChannelInboundHandler, RemovableChannelHandler {
     func checkTimeout(now: UInt64, limit: UInt64) {
         guard let request = self.inFlight, now - request.start >= limit, let context = self.context else { return }
         self.inFlight = nil
-        self.user.stats.record(.timeout, endpoint: request.endpoint, latencyNanoseconds: now - request.start, now: now)
+        self.user.failed(.timeout, endpoint: request.endpoint, latencyNanoseconds: now - request.start, now: now)
         // The answer may still arrive later; this connection cannot be reused for the next request.
         context.close(promise: nil)
     }
@@ -176,7 +204,7 @@ final class VirtualUserHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.context = nil
         if let request = self.inFlight {
             self.inFlight = nil
-            self.user.stats.record(.connectionError, endpoint: request.endpoint, latencyNanoseconds: nil, now: VirtualUser.now())
+            self.user.failed(.connectionError, endpoint: request.endpoint, latencyNanoseconds: nil, now: VirtualUser.now())
         }
         self.user.handlerClosed()
         context.fireChannelInactive()

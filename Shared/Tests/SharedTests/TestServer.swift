@@ -17,6 +17,8 @@ struct TestServer {
 
     final class Echo: Sendable {
         let body = Mutex("")
+        /// What `PUT /notes/{id}` stored, and what it stored before that (which `/stale-notes/{id}` answers).
+        let notes = Mutex([String: (current: String, previous: String)]())
     }
 
     func echoed() -> String { self.echo.body.withLock { $0 } }
@@ -33,6 +35,35 @@ struct TestServer {
         router.get("/metrics-test") { _, _ in "ok" }
         router.get("/boom") { _, _ -> String in throw TestFailure() }
         router.get("/teapot") { _, _ -> String in throw HTTPError(.badRequest, message: "bad") }
+        // For journeys: a login that sets a cookie and answers JSON, a page that needs the cookie, a note
+        // written and read back, and a read that answers the previous note (stale data with a 200).
+        router.post("/login") { request, _ -> Response in
+            let name = String(buffer: try await request.body.collect(upTo: 1 << 16))
+            var response = Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: #"{"id": 7, "name": "\#(name)", "tags": [1]}"#)))
+            response.setCookie(Cookie(name: "who", value: name, path: "/"))
+            response.setCookie(Cookie(name: "theme", value: "dark", path: "/"))
+            return response
+        }
+        router.get("/me") { request, _ -> Response in
+            guard let who = request.cookies["who"]?.value, request.cookies["theme"]?.value == "dark" else {
+                return Response(status: .unauthorized)
+            }
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "hello \(who)")))
+        }
+        router.put("/notes/{id}") { request, context -> String in
+            let id = try context.parameters.require("id")
+            let text = String(buffer: try await request.body.collect(upTo: 1 << 16))
+            echo.notes.withLock { $0[id] = (text, $0[id]?.current ?? "") }
+            return "ok"
+        }
+        router.get("/notes/{id}") { _, context -> String in
+            let id = try context.parameters.require("id")
+            return echo.notes.withLock { $0[id]?.current ?? "" }
+        }
+        router.get("/stale-notes/{id}") { _, context -> String in
+            let id = try context.parameters.require("id")
+            return echo.notes.withLock { $0[id]?.previous ?? "" }
+        }
         router.get("/slow") { _, _ -> String in
             try await Task.sleep(for: .seconds(2))
             return "late"
