@@ -44,8 +44,18 @@ public struct BackgroundProcess: Sendable {
     }
 
     /// Starts `arguments` detached, with a fresh log file, and records its pid.
+    /// - Parameters:
+    ///   - directory: where it runs (default: the current directory).
+    ///   - commandLine: how its command line starts once it runs, when the program rewrites it (nginx shows
+    ///     `nginx: master process ...`); default: the executable's path.
     /// - Throws: ``LabError`` when one is already running.
-    public func start(_ arguments: [String], environment: [String: String]? = nil, tag: String = "") throws -> ChildProcess {
+    public func start(
+        _ arguments: [String],
+        environment: [String: String]? = nil,
+        tag: String = "",
+        in directory: URL? = nil,
+        commandLine: String? = nil
+    ) throws -> ChildProcess {
         if let (pid, _) = self.running() {
             throw LabError("\(self.name) is already running (pid \(pid))")
         }
@@ -54,11 +64,12 @@ public struct BackgroundProcess: Sendable {
         let executable = arguments[0].hasPrefix("/") ? arguments[0] : (Shell.which(arguments[0]) ?? arguments[0])
         let child = try ChildProcess.spawn(
             [executable] + arguments.dropFirst(),
+            in: directory,
             environment: environment,
             output: .file(self.logFile.path),
             newSession: true
         )
-        try "\(child.pid)\t\(tag)\t\(executable)\n".write(to: self.pidFile, atomically: true, encoding: .utf8)
+        try "\(child.pid)\t\(tag)\t\(commandLine ?? executable)\n".write(to: self.pidFile, atomically: true, encoding: .utf8)
         return child
     }
 

@@ -71,7 +71,7 @@ public struct LearnerCheck: Sendable {
             }
             return largest
         }
-        let (result, server) = try await ServerMetricsSummary.observe(port: port) {
+        let (result, server) = try await ServerMetricsSummary.observe(self.scenario.allInstances) {
             try await LoadGenerator.run(plan) { progress?($0) }
         }
         let sampled = try await sampler.value
@@ -89,6 +89,11 @@ public struct LearnerCheck: Sendable {
                 if let value = try await self.number(query), Self.holds(observe, value) { observed = Self.format(value) }
             } else if observe.sqlDuringLoad != nil {
                 if let value = sampled[problem.id], Self.holds(observe, value) { observed = Self.format(value) }
+            } else if let step = observe.journeyStep {
+                if let counts = result.endpoints.first(where: { $0.name == step })?.counts, counts.sent > 0 {
+                    let failed = Double(counts.failed) / Double(counts.sent) * 100
+                    if Self.holds(observe, failed) { observed = String(format: "%.1f", failed) }
+                }
             }
             if let observed {
                 findings.append(

@@ -1,4 +1,5 @@
 import Foundation
+import LoadTestKit
 
 /// A scenario's `checks.json`: the problems `./lab check` looks for, how it observes each one, what it says
 /// when it finds one, and the three levels of hints `./lab hint` gives for it.
@@ -25,8 +26,8 @@ public struct LearnerChecks: Codable, Sendable {
     }
 
     /// One observation and the condition under which it means "the problem is there". Exactly one source
-    /// (``serverMetric``, ``explain``, ``sql``, ``sqlDuringLoad``) and one condition (``above``, ``below``,
-    /// ``contains``).
+    /// (``serverMetric``, ``explain``, ``sql``, ``sqlDuringLoad``, ``journeyStep``) and one condition
+    /// (``above``, ``below``, ``contains``).
     public struct Observation: Codable, Sendable {
         /// A number from the server's `/metrics` over the load: `connectionsPerRequest`, `acquireTimeouts`,
         /// `peakWaiting`, `p99WaitMilliseconds`, `medianHoldMilliseconds`, `p99HoldMilliseconds`, `poolSize`.
@@ -37,6 +38,9 @@ public struct LearnerChecks: Codable, Sendable {
         public var sql: String?
         /// A query returning one number, run 10 times during the load; the largest value counts.
         public var sqlDuringLoad: String?
+        /// A step of the load's journeys, `journey › step`: the number is the percentage of the journeys
+        /// that reached the step and failed there (not observed when none reached it).
+        public var journeyStep: String?
         public var above: Double?
         public var below: Double?
         /// For ``explain``: the plan contains this text (e.g. `Seq Scan on users`).
@@ -56,7 +60,7 @@ public struct LearnerChecks: Codable, Sendable {
         } catch {
             throw LabError("\(file.path) is not valid: \(error)")
         }
-        try checks.validate(file: file.path)
+        try checks.validate(file: file.path, steps: scenario.manifest.load.journeys.flatMap(\.stepNames))
         return checks
     }
 
@@ -65,19 +69,23 @@ public struct LearnerChecks: Codable, Sendable {
         "p99HoldMilliseconds", "poolSize",
     ]
 
-    func validate(file: String) throws {
+    /// - Parameter steps: the `journey › step` names of the scenario's load, which ``Observation/journeyStep`` may name.
+    func validate(file: String, steps: [String]) throws {
         var ids = Set<String>()
         for problem in self.problems {
             func fail(_ reason: String) -> LabError { LabError("\(file): problem '\(problem.id)': \(reason)") }
             guard ids.insert(problem.id).inserted else { throw fail("the id is used twice") }
             guard problem.hints.count == 3 else { throw fail("needs exactly 3 hints (where to look, which concept, the shape of the fix)") }
             let observe = problem.observe
-            let sources = [observe.serverMetric, observe.explain, observe.sql, observe.sqlDuringLoad].compactMap { $0 }
-            guard sources.count == 1 else { throw fail("observe needs exactly one of serverMetric, explain, sql, sqlDuringLoad") }
+            let sources = [observe.serverMetric, observe.explain, observe.sql, observe.sqlDuringLoad, observe.journeyStep].compactMap { $0 }
+            guard sources.count == 1 else { throw fail("observe needs exactly one of serverMetric, explain, sql, sqlDuringLoad, journeyStep") }
             let conditions = [observe.above != nil, observe.below != nil, observe.contains != nil].filter { $0 }.count
             guard conditions == 1 else { throw fail("observe needs exactly one of above, below, contains") }
             if observe.explain != nil, observe.contains == nil { throw fail("an explain observation needs contains") }
             if observe.explain == nil, observe.contains != nil { throw fail("contains only works with explain") }
+            if let step = observe.journeyStep, !steps.contains(step) {
+                throw fail("no journey step '\(step)' in lab.json; the steps are: \(steps.joined(separator: ", "))")
+            }
             if let metric = observe.serverMetric, !Self.serverMetrics.contains(metric) {
                 throw fail("unknown serverMetric '\(metric)'; known: \(Self.serverMetrics.joined(separator: ", "))")
             }

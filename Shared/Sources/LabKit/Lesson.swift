@@ -40,8 +40,9 @@ public struct Lesson: Sendable {
     /// load, stops the server.
     /// - Parameters:
     ///   - seconds: a shorter load than the standard one, for tests that need traffic, not a verdict.
-    ///   - only: send only these requests of the mix (by name), like `./lab load --only`.
+    ///   - only: send only these requests of the mix, or these journeys (by name), like `./lab load --only`.
     ///   - environment: added to the server's environment, e.g. `["DATABASE_POOL_SIZE": "20"]`.
+    ///   - instances: how many instances behind the load balancer (default: the scenario's).
     ///   - during: runs once the load has been going for a third of its time, while the server is busy
     ///     (e.g. to read `pg_stat_activity`); its result is returned with the measurement.
     public func measure<Observed: Sendable>(
@@ -50,18 +51,19 @@ public struct Lesson: Sendable {
         seconds: Double? = nil,
         only: [String] = [],
         environment: [String: String] = [:],
+        instances: Int? = nil,
         during: @escaping @Sendable () async throws -> Observed
     ) async throws -> Measurement<Observed> {
-        try await self.withServer(product, environment: environment) {
+        try await self.withServer(product, environment: environment, instances: instances) {
             var plan = try await self.scenario.loadPlan(database: self.database)
             if let seconds { plan.durationSeconds = seconds }
-            if !only.isEmpty { plan.requests = plan.requests.filter { only.contains($0.name) } }
+            if !only.isEmpty { plan = plan.keepingOnly(only) }
             let loadPlan = plan
             let observer = Task {
                 try await Task.sleep(for: .seconds(loadPlan.durationSeconds / 3))
                 return try await during()
             }
-            let (result, summary) = try await ServerMetricsSummary.observe(port: self.scenario.manifest.port) {
+            let (result, summary) = try await ServerMetricsSummary.observe(self.scenario.allInstances) {
                 try await LoadGenerator.run(loadPlan)
             }
             let observed = try await observer.value
@@ -73,18 +75,19 @@ public struct Lesson: Sendable {
         }
     }
 
-    /// ``measure(_:label:seconds:only:environment:during:)`` with nothing observed during the load.
+    /// ``measure(_:label:seconds:only:environment:instances:during:)`` with nothing observed during the load.
     public func measure(
         _ product: String,
         label: String,
         seconds: Double? = nil,
         only: [String] = [],
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        instances: Int? = nil
     ) async throws -> LoadResult {
-        try await self.measure(product, label: label, seconds: seconds, only: only, environment: environment) { () }.result
+        try await self.measure(product, label: label, seconds: seconds, only: only, environment: environment, instances: instances) { () }.result
     }
 
-    /// What one ``measure(_:label:seconds:only:environment:during:)`` saw.
+    /// What one ``measure(_:label:seconds:only:environment:instances:during:)`` saw.
     public struct Measurement<Observed: Sendable>: Sendable {
         /// The load tool's counts.
         public var result: LoadResult
@@ -92,7 +95,7 @@ public struct Lesson: Sendable {
         public var server: ServerMetricsSummary?
         /// What `during` returned.
         public var observed: Observed
-        /// The server's output while it ran (e.g. PostgreSQL's errors).
+        /// The server's output while it ran (e.g. PostgreSQL's errors); every instance's, when several ran.
         public var serverLog: String
     }
 
@@ -101,6 +104,7 @@ public struct Lesson: Sendable {
     public func withServer<T: Sendable>(
         _ product: String,
         environment: [String: String] = [:],
+        instances: Int? = nil,
         _ body: () async throws -> T
     ) async throws -> T {
         _ = try await Companions(scenario: self.scenario, paths: self.paths).start(build: false)
@@ -108,7 +112,7 @@ public struct Lesson: Sendable {
         let server = ServerProcess(scenario: self.scenario, paths: self.paths)
         await server.stopBackground()
         let url = try LabDatabase.url(for: self.scenario)
-        _ = try await server.startBackground(binary: binary, product: product, databaseURL: url, extraEnvironment: environment)
+        try await server.startBackground(binary: binary, product: product, databaseURL: url, extraEnvironment: environment, instances: instances)
         do {
             let result = try await body()
             await server.stopBackground()
@@ -120,8 +124,13 @@ public struct Lesson: Sendable {
     }
 
     /// `./lab check` against `product`: the standard load and the scenario's observations.
-    public func check(_ product: String, label: String, environment: [String: String] = [:]) async throws -> LearnerCheck.Outcome {
-        let outcome = try await self.withServer(product, environment: environment) {
+    public func check(
+        _ product: String,
+        label: String,
+        environment: [String: String] = [:],
+        instances: Int? = nil
+    ) async throws -> LearnerCheck.Outcome {
+        let outcome = try await self.withServer(product, environment: environment, instances: instances) {
             try await LearnerCheck(scenario: self.scenario, database: self.database).run()
         }
         say("--- check: \(label) ---\n" + LearnerCheckReport.render(outcome, scenario: self.scenario, hintsShown: [:]) + "\n")

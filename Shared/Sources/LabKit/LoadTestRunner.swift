@@ -4,7 +4,9 @@ import LoadTestKit
 /// What `./lab load` and `loadtest run` do around the generator: a live progress line, the report, the
 /// verdict, the `--json` file, and the exit code (0 all targets met, 1 a target missed).
 public enum LoadTestRunner {
-    public static func run(_ plan: LoadPlan, targets: LoadTargets, jsonPath: String?) async throws -> Int32 {
+    /// - Parameter servers: the lab servers whose `/metrics` to read (a scenario's instances); default: the
+    ///   plan's URL when it is on this machine.
+    public static func run(_ plan: LoadPlan, targets: LoadTargets, jsonPath: String?, servers: [ServerInstance]? = nil) async throws -> Int32 {
         say("Sending load: \(plan.users) users for \(Int(plan.durationSeconds)) s to \(plan.url) (timeout \(plan.timeoutSeconds) s per request)")
         let load = {
             try await LoadGenerator.run(plan) { progress in
@@ -15,8 +17,8 @@ public enum LoadTestRunner {
         let local = URL(string: plan.url).flatMap { url in ["127.0.0.1", "localhost"].contains(url.host ?? "") ? url.port ?? 80 : nil }
         let result: LoadResult
         let serverSide: ServerMetricsSummary?
-        if let local {
-            (result, serverSide) = try await ServerMetricsSummary.observe(port: local, during: load)
+        if let servers = servers ?? local.map({ [ServerInstance(name: nil, port: $0)] }) {
+            (result, serverSide) = try await ServerMetricsSummary.observe(servers, during: load)
         } else {
             (result, serverSide) = (try await load(), nil)
         }

@@ -30,20 +30,9 @@ public struct PostgresCluster: Sendable {
             self.binDir = found
             return
         }
-        guard install else { throw Self.notInstalledError() }
-        let apt = ["apt-get", "install", "-y", "--no-install-recommends", "postgresql", "postgresql-contrib"]
-        if Shell.isRoot, Shell.which("apt-get") != nil {
-            say("PostgreSQL server programs not found: installing them with apt-get (one time)...")
-            _ = try? Shell.run(["apt-get", "update"])
-            guard try Shell.run(apt) == 0 else { throw Self.notInstalledError() }
-        } else if Shell.which("sudo") != nil, Shell.which("apt-get") != nil, (try? Shell.capture(["sudo", "-n", "true"]).status) == 0 {
-            say("PostgreSQL server programs not found: installing them with sudo apt-get (one time)...")
-            _ = try? Shell.run(["sudo", "-n", "apt-get", "update"])
-            guard try Shell.run(["sudo", "-n"] + apt) == 0 else { throw Self.notInstalledError() }
-        } else {
-            throw Self.notInstalledError()
-        }
-        guard let found = Self.findBinDir() else { throw Self.notInstalledError() }
+        guard install, try DebianPackages.install(["postgresql", "postgresql-contrib"], what: "PostgreSQL server programs"),
+            let found = Self.findBinDir()
+        else { throw Self.notInstalledError() }
         self.binDir = found
     }
 

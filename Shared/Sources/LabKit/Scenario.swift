@@ -30,6 +30,19 @@ public struct Scenario: Sendable {
         public var undoFix: String?
         /// Programs the server needs beside it, started before it (e.g. a stand-in for a remote API).
         public var companions: [Companion]?
+        /// Several instances of the server behind a load balancer, instead of one server on ``port``.
+        public var instances: Instances?
+    }
+
+    /// Several instances of the server behind nginx: the learner's URL (``Manifest/port``) is the load
+    /// balancer's, and each instance listens on a port of its own.
+    public struct Instances: Codable, Sendable {
+        /// How many run unless asked otherwise (`--instances N`).
+        public var count: Int
+        /// One port per instance the scenario allows, in order: instance `a` on the first, `b` on the second...
+        public var ports: [Int]
+        /// The nginx configuration (relative to the folder), used as it is natively and in Docker Compose.
+        public var loadBalancer: String
     }
 
     /// A program from the scenario package that runs beside the server, like a remote service would.
@@ -64,9 +77,27 @@ public struct Scenario: Sendable {
         public var users: Int
         public var durationSeconds: Double
         public var timeoutSeconds: Double
+        /// The request mix, or
         public var requests: [RequestTemplate]
+        /// scripted user journeys (a scenario has one or the other).
+        public var journeys: [Journey]
         /// Placeholder name → SQL returning the values to draw from (first column, as text).
         public var parameters: [String: String]
+
+        enum CodingKeys: String, CodingKey { case users, durationSeconds, timeoutSeconds, requests, journeys, parameters }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.users = try container.decode(Int.self, forKey: .users)
+            self.durationSeconds = try container.decode(Double.self, forKey: .durationSeconds)
+            self.timeoutSeconds = try container.decode(Double.self, forKey: .timeoutSeconds)
+            self.requests = try container.decodeIfPresent([RequestTemplate].self, forKey: .requests) ?? []
+            self.journeys = try container.decodeIfPresent([Journey].self, forKey: .journeys) ?? []
+            self.parameters = try container.decodeIfPresent([String: String].self, forKey: .parameters) ?? [:]
+        }
+
+        /// The names `./lab load --only` accepts: the requests', or the journeys'.
+        public var names: [String] { self.requests.map(\.name) + self.journeys.map(\.name) }
     }
 
     public init(folder: URL) throws {

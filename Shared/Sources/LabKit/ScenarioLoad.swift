@@ -23,6 +23,7 @@ extension Scenario {
             durationSeconds: load.durationSeconds,
             timeoutSeconds: load.timeoutSeconds,
             requests: load.requests,
+            journeys: load.journeys,
             parameters: parameters
         )
     }

@@ -2,7 +2,9 @@ import Foundation
 import Synchronization
 
 /// What the server itself saw during a load test, from its `/metrics`: read before, once a second during
-/// (gauges such as "requests waiting for a connection" only exist in the moment), and after.
+/// (gauges such as "requests waiting for a connection" only exist in the moment), and after. With several
+/// instances, their numbers are added up (connections, pool sizes, requests), and each instance's share of
+/// the requests is kept.
 public struct ServerMetricsSummary: Sendable, Equatable {
     /// Requests the server answered (its own count, `/metrics` and `/health` excluded).
     public var requests: Double
@@ -21,6 +23,8 @@ public struct ServerMetricsSummary: Sendable, Equatable {
     public var acquireTimeouts: Double
     /// The program that answered (`server`, `server-fixed`), from `lab_server_info`; nil for older servers.
     public var program: String?
+    /// Requests each instance answered, by instance name, when several ran (empty for a lone server).
+    public var requestsByInstance: [String: Double] = [:]
 
     /// Builds the summary from the samples before and after, and the peaks seen in between.
     public init(before: ServerMetrics, after: ServerMetrics, peakInUse: Double, peakWaiting: Double) {
@@ -40,7 +44,18 @@ public struct ServerMetricsSummary: Sendable, Equatable {
     public func render() -> String {
         func number(_ value: Double) -> String { value.rounded() == value ? String(Int(value)) : String(format: "%.1f", value) }
         func row(_ label: String, _ value: String) -> String { "  " + label.padding(toLength: 34, withPad: " ", startingAt: 0) + value }
-        var lines = ["What the server saw (its own /metrics, during the test):"]
+        let several = !self.requestsByInstance.isEmpty
+        var lines = [
+            several
+                ? "What the servers saw (each instance's /metrics, added up, during the test):"
+                : "What the server saw (its own /metrics, during the test):"
+        ]
+        if several {
+            let shares = self.requestsByInstance.sorted { $0.key < $1.key }.map { name, requests in
+                "\(name) \(number(requests))" + (self.requests > 0 ? String(format: " (%.0f%%)", requests / self.requests * 100) : "")
+            }
+            lines.append(row("Requests answered, by instance", shares.joined(separator: ", ")))
+        }
         let perRequest = self.requests > 0 ? self.connectionsOpened / self.requests : 0
         var opened = number(self.connectionsOpened)
         if self.requests > 0 {
@@ -51,7 +66,12 @@ public struct ServerMetricsSummary: Sendable, Equatable {
             lines.append(row("Connection pool", "none"))
             return lines.joined(separator: "\n")
         }
-        lines.append(row("Pool: most connections in use", "\(number(self.peakInUse)) of \(number(self.poolSize))"))
+        lines.append(
+            row(
+                several ? "Pools: most connections in use" : "Pool: most connections in use",
+                "\(number(self.peakInUse)) of \(number(self.poolSize))" + (several ? " (all instances' pools together)" : "")
+            )
+        )
         lines.append(row("Pool: most requests waiting", number(self.peakWaiting)))
         lines.append(row("Pool: p99 wait for a connection", self.p99WaitMilliseconds.map { String(format: "%.1f ms", $0) } ?? "no waits"))
         if let median = self.medianHoldMilliseconds, let p99 = self.p99HoldMilliseconds {
@@ -64,23 +84,48 @@ public struct ServerMetricsSummary: Sendable, Equatable {
     /// Reads `/metrics` on `port` once a second until `body` returns; nil when the server has no `/metrics`
     /// (e.g. a load test against something else).
     public static func observe<T: Sendable>(port: Int, during body: () async throws -> T) async rethrows -> (T, ServerMetricsSummary?) {
-        let before = ServerMetrics.fetch(port: port)
+        try await self.observe([ServerInstance(name: nil, port: port)], during: body)
+    }
+
+    /// Reads every instance's `/metrics` once a second until `body` returns, and adds them up. Instances that
+    /// do not answer before and after are left out; nil when none does.
+    public static func observe<T: Sendable>(
+        _ instances: [ServerInstance],
+        during body: () async throws -> T
+    ) async rethrows -> (T, ServerMetricsSummary?) {
+        let before = instances.map { ServerMetrics.fetch(port: $0.port) }
         let peaks = Mutex((inUse: 0.0, waiting: 0.0))
         let sampler = Task.detached {
             while !Task.isCancelled {
-                if let now = ServerMetrics.fetch(port: port) {
-                    peaks.withLock {
-                        $0.inUse = max($0.inUse, now.sum("db_pool_connections_in_use"))
-                        $0.waiting = max($0.waiting, now.sum("db_pool_requests_waiting"))
-                    }
+                // Instances' gauges at the same moment, added up: the peak of the whole fleet.
+                let now = ServerMetrics(samples: instances.compactMap { ServerMetrics.fetch(port: $0.port) }.flatMap(\.samples))
+                peaks.withLock {
+                    $0.inUse = max($0.inUse, now.sum("db_pool_connections_in_use"))
+                    $0.waiting = max($0.waiting, now.sum("db_pool_requests_waiting"))
                 }
                 try? await Task.sleep(for: .seconds(1))
             }
         }
         let result = try await body()
         sampler.cancel()
-        guard let before, let after = ServerMetrics.fetch(port: port) else { return (result, nil) }
+        let after = instances.map { ServerMetrics.fetch(port: $0.port) }
+        var pairs: [(instance: ServerInstance, before: ServerMetrics, after: ServerMetrics)] = []
+        for (index, instance) in instances.enumerated() {
+            if let earlier = before[index], let later = after[index] { pairs.append((instance, earlier, later)) }
+        }
+        guard !pairs.isEmpty else { return (result, nil) }
         let (inUse, waiting) = peaks.withLock { ($0.inUse, $0.waiting) }
-        return (result, ServerMetricsSummary(before: before, after: after, peakInUse: inUse, peakWaiting: waiting))
+        var summary = ServerMetricsSummary(
+            before: ServerMetrics(samples: pairs.flatMap(\.before.samples)),
+            after: ServerMetrics(samples: pairs.flatMap(\.after.samples)),
+            peakInUse: inUse,
+            peakWaiting: waiting
+        )
+        for pair in pairs {
+            guard let name = pair.instance.name else { continue }
+            let single = ServerMetricsSummary(before: pair.before, after: pair.after, peakInUse: 0, peakWaiting: 0)
+            summary.requestsByInstance[name] = single.requests
+        }
+        return (result, summary)
     }
 }

@@ -2,9 +2,12 @@ import Foundation
 import LabServer
 
 /// Starting, stopping and finding a scenario's server, in the background (`./lab start`) or in the
-/// foreground (`./lab up`, watch mode).
+/// foreground (`./lab up`, watch mode): one server, or for a scenario with a load balancer, several
+/// instances and nginx in front of them (``ServerInstance``, ``LoadBalancer``).
 ///
-/// A background server is a ``BackgroundProcess`` named `server` in `.lab/<scenario>/`.
+/// A background server is a ``BackgroundProcess`` in `.lab/<scenario>/`: `server`, or `server-a`,
+/// `server-b`... Each instance of a scenario with a load balancer runs in a folder of its own
+/// (`.lab/<scenario>/instance-a/`): its "local disk", as if it ran on a machine of its own.
 public struct ServerProcess: Sendable {
     public let scenario: Scenario
     public let paths: LabPaths
@@ -14,62 +17,111 @@ public struct ServerProcess: Sendable {
         self.paths = paths
     }
 
-    /// The background server's pid and log files (`server.pid`, `server.log`).
-    var process: BackgroundProcess { BackgroundProcess(name: "server", folder: self.paths.runtime(for: self.scenario)) }
-    public var logFile: URL { self.process.logFile }
+    func process(_ instance: ServerInstance) -> BackgroundProcess {
+        BackgroundProcess(name: instance.processName, folder: self.paths.runtime(for: self.scenario))
+    }
 
-    /// The environment a scenario server runs with: its port and its database.
-    public func environment(databaseURL: DatabaseURL) -> [String: String] {
+    public var loadBalancer: LoadBalancer { LoadBalancer(scenario: self.scenario, paths: self.paths) }
+
+    /// The log files of every instance that has one, in instance order.
+    public var logFiles: [URL] {
+        self.scenario.allInstances.map { self.process($0).logFile }.filter { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
+    /// Where an instance runs: its own folder for an instance of several (its "disk"), else the current one.
+    public func workingDirectory(_ instance: ServerInstance) throws -> URL? {
+        guard let name = instance.name else { return nil }
+        let folder = self.paths.runtime(for: self.scenario).appendingPathComponent("instance-\(name)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    /// The environment an instance runs with: its port, its name and its database.
+    public func environment(databaseURL: DatabaseURL, instance: ServerInstance) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
-        environment["HTTP_PORT"] = String(self.scenario.manifest.port)
+        environment["HTTP_PORT"] = String(instance.port)
         environment["HTTP_HOST"] = "127.0.0.1"
+        environment["INSTANCE_NAME"] = instance.name
         var url = "postgres://\(databaseURL.username)"
         if let password = databaseURL.password { url += ":\(password)" }
         environment["DATABASE_URL"] = url + "@\(databaseURL.host):\(databaseURL.port)/\(databaseURL.database)"
         return environment
     }
 
-    /// The running background server: (pid, product), or nil.
+    /// A running background instance: (pid, product), or nil when none runs.
     public func running() -> (pid: Int32, product: String)? {
-        self.process.running().map { ($0.pid, $0.tag) }
+        self.scenario.allInstances.lazy.compactMap { self.process($0).running() }.first.map { ($0.pid, $0.tag) }
     }
 
-    /// Starts `binary` in the background and waits until `/health` answers.
-    /// - Parameter extraEnvironment: added to the server's environment, e.g. `DATABASE_POOL_SIZE` in a test.
+    /// The background instances that run now.
+    public func runningInstances() -> [(instance: ServerInstance, pid: Int32)] {
+        self.scenario.allInstances.compactMap { instance in self.process(instance).running().map { (instance, $0.pid) } }
+    }
+
+    /// Starts `binary` in the background, as `instances` instances (default: the scenario's count) and the
+    /// load balancer when the scenario has one, and waits until each answers `/health`.
+    /// - Parameter extraEnvironment: added to each instance's environment, e.g. `DATABASE_POOL_SIZE` in a test.
+    /// - Returns: each instance started, with its pid.
+    @discardableResult
     public func startBackground(
         binary: URL,
         product: String,
         databaseURL: DatabaseURL,
-        extraEnvironment: [String: String] = [:]
-    ) async throws -> Int32 {
+        extraEnvironment: [String: String] = [:],
+        instances count: Int? = nil
+    ) async throws -> [(instance: ServerInstance, pid: Int32)] {
         if let (pid, running) = self.running() {
             throw LabError(
                 "\(running) of \(self.scenario.folderName) is already running (pid \(pid)). Stop it first: ./lab stop \(self.scenario.number)"
             )
         }
-        try self.ensurePortFree()
-        let environment = self.environment(databaseURL: databaseURL).merging(extraEnvironment) { _, extra in extra }
-        let child = try self.process.start([binary.path], environment: environment, tag: product)
+        let instances = try self.scenario.instances(count: count)
+        try self.ensurePortsFree(instances)
+        var started: [(ServerInstance, Int32)] = []
         do {
-            try await self.waitUntilHealthy(timeout: .seconds(30)) { child.exitStatusIfExited() == nil }
+            for instance in instances {
+                let environment = self.environment(databaseURL: databaseURL, instance: instance).merging(extraEnvironment) { _, extra in extra }
+                let process = self.process(instance)
+                let child = try process.start([binary.path], environment: environment, tag: product, in: try self.workingDirectory(instance))
+                started.append((instance, child.pid))
+                do {
+                    try await self.waitUntilHealthy(instance, timeout: .seconds(30)) { child.exitStatusIfExited() == nil }
+                } catch {
+                    throw LabError(
+                        "\(product) (\(instance.label)) did not start: \(error)\nLast lines of \(process.logFile.path):\n\(process.logTail())"
+                    )
+                }
+            }
+            _ = try await self.loadBalancer.start()
         } catch {
-            _ = kill(child.pid, SIGKILL)
-            self.process.forget()
-            throw LabError("\(product) did not start: \(error)\nLast lines of \(self.logFile.path):\n\(self.process.logTail())")
+            await self.stopBackground()
+            throw error
         }
-        return child.pid
+        return started
     }
 
-    /// The last `lines` lines of the background server's output.
+    /// The last `lines` lines of each background instance's output, under a heading per instance when
+    /// there are several.
     public func logTail(lines: Int) -> String {
-        self.process.logTail(lines: lines)
+        let instances = self.scenario.allInstances
+        guard instances.count > 1 else { return self.process(instances[0]).logTail(lines: lines) }
+        return instances.compactMap { instance -> String? in
+            let process = self.process(instance)
+            guard FileManager.default.fileExists(atPath: process.logFile.path) else { return nil }
+            return "==> \(instance.label) <==\n" + process.logTail(lines: lines)
+        }.joined(separator: "\n")
     }
 
-    /// Stops the background server gracefully (SIGTERM: in-flight requests finish), forcefully after 15 s.
+    /// Stops every background instance gracefully (SIGTERM: in-flight requests finish; SIGKILL after 15 s),
+    /// and the load balancer.
     /// - Returns: false if nothing was running.
     @discardableResult
     public func stopBackground() async -> Bool {
-        await self.process.stop()
+        var stopped = await self.loadBalancer.stop()
+        for instance in self.scenario.allInstances where await self.process(instance).stop() {
+            stopped = true
+        }
+        return stopped
     }
 
     /// SIGTERM, wait up to 15 s, then SIGKILL.
@@ -77,10 +129,13 @@ public struct ServerProcess: Sendable {
         await BackgroundProcess.terminate(pid: pid)
     }
 
-    /// Fails with a clear message when something already listens on the scenario's port.
-    public func ensurePortFree() throws {
-        let port = self.scenario.manifest.port
-        if Self.isListening(port: port) {
+    /// Fails with a clear message when something already listens on the scenario's port (or, with a load
+    /// balancer, on a port of one of `instances`).
+    public func ensurePortsFree(_ instances: [ServerInstance]? = nil) throws {
+        let instances = try instances ?? self.scenario.instances()
+        var ports = instances.map(\.port)
+        if self.scenario.hasLoadBalancer && !LoadBalancer.isExternal { ports.append(self.scenario.manifest.port) }
+        for port in ports where Self.isListening(port: port) {
             throw LabError(
                 "port \(port) is already in use. Is a server of this scenario still running in another terminal (Ctrl-C it) "
                     + "or in the background (`./lab stop \(self.scenario.number)`)? `ss -ltnp | grep :\(port)` shows which program has it."
@@ -93,15 +148,15 @@ public struct ServerProcess: Sendable {
         LocalHTTP.isListening(port: port)
     }
 
-    /// Polls `GET /health` until it answers 200, the process dies, or `timeout` passes.
-    public func waitUntilHealthy(timeout: Duration, isAlive: () -> Bool) async throws {
+    /// Polls `GET /health` of `instance` until it answers 200, the process dies, or `timeout` passes.
+    public func waitUntilHealthy(_ instance: ServerInstance, timeout: Duration, isAlive: () -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             guard isAlive() else { throw LabError("the server exited") }
-            if Self.healthStatus(port: self.scenario.manifest.port) == 200 { return }
+            if Self.healthStatus(port: instance.port) == 200 { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw LabError("no answer on http://127.0.0.1:\(self.scenario.manifest.port)/health after \(timeout)")
+        throw LabError("no answer on http://127.0.0.1:\(instance.port)/health after \(timeout)")
     }
 
     /// The status code of `GET /health`, or nil when nothing answers.

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -40,6 +41,10 @@ public enum LabApplication {
 
     /// The application for `router`, listening where `configuration` says, running `services` (for example a
     /// ``DatabasePool``) alongside the server.
+    ///
+    /// When the configuration names an instance (several run behind a load balancer), every answer carries
+    /// an `X-Instance` header and every log line the instance's name, so a learner can see which instance
+    /// answered what.
     public static func makeApplication(
         router: Router<BasicRequestContext>,
         configuration: LabServerConfiguration,
@@ -48,9 +53,10 @@ public enum LabApplication {
     ) -> some ApplicationProtocol {
         var configuredLogger = logger
         configuredLogger.logLevel = configuration.logLevel
+        if let instance = configuration.instanceName { configuredLogger[metadataKey: "instance"] = "\(instance)" }
         let logger = configuredLogger
         return Application(
-            router: router,
+            responder: InstanceHeaderResponder(base: router.buildResponder(), instance: configuration.instanceName),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
             services: services,
             onServerRunning: { _ in
@@ -59,4 +65,28 @@ public enum LabApplication {
             logger: logger
         )
     }
+}
+
+/// Adds `X-Instance: <name>` to every answer when the server is one of several instances, so `curl -i`
+/// through the load balancer shows which instance answered. It wraps the router's responder (not a
+/// middleware: Hummingbird binds middleware to routes as they are registered, and the scenario's routes are
+/// registered before the application is made).
+struct InstanceHeaderResponder<Base: HTTPResponder>: HTTPResponder where Base.Context: RequestContext {
+    let base: Base
+    let instance: String?
+
+    func respond(to request: Request, context: Base.Context) async throws -> Response {
+        guard let instance = self.instance else { return try await self.base.respond(to: request, context: context) }
+        var response: Response
+        do {
+            response = try await self.base.respond(to: request, context: context)
+        } catch let error as any HTTPResponseError {
+            // Errors become responses further out; do it here so they carry the header too.
+            response = try error.response(from: request, context: context)
+        }
+        response.headers[Self.header] = instance
+        return response
+    }
+
+    static var header: HTTPField.Name { HTTPField.Name("X-Instance")! }
 }

@@ -6,8 +6,9 @@ import Logging
 /// Sources, first match wins: the command line (`--http-port 8081`), then the environment (`HTTP_PORT=8081`,
 /// `DATABASE_URL=postgres://...`), then the defaults, which match the native runner's private PostgreSQL
 /// (see `./lab db status`). The keys are the same in every scenario: `http.host`, `http.port`,
-/// `database.url`, `log.level`, and the optional pool overrides `database.pool.size`
-/// (`DATABASE_POOL_SIZE`) and `database.pool.timeout.ms` (`DATABASE_POOL_TIMEOUT_MS`).
+/// `database.url`, `log.level`, the optional pool overrides `database.pool.size`
+/// (`DATABASE_POOL_SIZE`) and `database.pool.timeout.ms` (`DATABASE_POOL_TIMEOUT_MS`), and `instance.name`
+/// (`INSTANCE_NAME`) where several instances of one server run behind a load balancer.
 public struct LabServerConfiguration: Sendable, Equatable {
     public var host: String
     public var port: Int
@@ -18,6 +19,9 @@ public struct LabServerConfiguration: Sendable, Equatable {
     public var poolSize: Int?
     /// `DATABASE_POOL_TIMEOUT_MS`: replaces the pool's acquire timeout written in the code, when set.
     public var poolTimeout: Duration?
+    /// `INSTANCE_NAME`: which instance this is (`a`, `b`...) when several run behind a load balancer; nil when
+    /// the server runs alone. Named in every answer (`X-Instance`) and every log line.
+    public var instanceName: String?
 
     /// The native runner's PostgreSQL: loopback, port 54329, role `lab`, one database per scenario.
     public static func defaultDatabaseURL(database: String) -> String {
@@ -48,6 +52,21 @@ public struct LabServerConfiguration: Sendable, Equatable {
         self.poolSize = try Self.positiveInt(reader, key: "database.pool.size", expected: "a number of connections from 1 to 10000")
         self.poolTimeout = try Self.positiveInt(reader, key: "database.pool.timeout.ms", expected: "milliseconds from 1 to 10000000")
             .map { .milliseconds($0) }
+        if let name = reader.string(forKey: "instance.name") {
+            guard !name.isEmpty, name.count <= 20, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+                throw ConfigurationError(key: "instance.name", value: name, expected: "a short name of letters, digits and -")
+            }
+            self.instanceName = name
+        }
+    }
+
+    /// A logger for the server's own messages: at the configured level, and naming the instance when several
+    /// run (`instance=a`), so interleaved lines from two instances can be told apart.
+    public func makeLogger(label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = self.logLevel
+        if let instance = self.instanceName { logger[metadataKey: "instance"] = "\(instance)" }
+        return logger
     }
 
     private static func positiveInt(_ reader: ConfigReader, key: String, expected: String) throws -> Int? {

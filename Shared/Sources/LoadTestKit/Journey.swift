@@ -36,6 +36,9 @@ public struct Journey: Codable, Sendable, Equatable {
 
     /// The placeholder every journey may use: a value unique to one journey of one run.
     public static let uniquePlaceholder = "unique"
+
+    /// How results name this journey's steps: `journey › step`.
+    public var stepNames: [String] { self.steps.map { "\(self.name) › \($0.name)" } }
 }
 
 /// One request of a ``Journey`` and what its answer must be.

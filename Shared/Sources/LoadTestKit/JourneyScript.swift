@@ -43,11 +43,6 @@ struct JourneyMix: Sendable {
         self.timeoutSeconds = plan.timeoutSeconds
     }
 
-    /// The endpoint names: `journey › step`, in endpoint order.
-    static func endpointNames(_ journeys: [Journey]) -> [String] {
-        journeys.flatMap { journey in journey.steps.map { "\(journey.name) › \($0.name)" } }
-    }
-
     /// A value of parameter `name` for virtual user `user`. Each user draws from its own share of the values
     /// (value i belongs to user i mod users), so two users never act on the same account at the same time:
     /// one user's "change my name" cannot overwrite what another user is about to read back.

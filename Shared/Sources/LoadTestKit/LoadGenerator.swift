@@ -140,7 +140,7 @@ public enum LoadGenerator {
                 }
             }
         }
-        let names = plan.journeys.isEmpty ? plan.requests.map(\.name) : JourneyMix.endpointNames(plan.journeys)
+        let names = plan.journeys.isEmpty ? plan.requests.map(\.name) : plan.journeys.flatMap(\.stepNames)
         let targets = plan.journeys.isEmpty ? plan.requests.map(\.targets) : Array(repeating: nil, count: names.count)
         return LoadResult(
             url: plan.url,

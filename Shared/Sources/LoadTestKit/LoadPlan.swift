@@ -48,6 +48,14 @@ public struct LoadPlan: Codable, Sendable, Equatable {
         self.seed = seed
     }
 
+    /// The plan with only the requests, or journeys, called `names` (`./lab load --only`).
+    public func keepingOnly(_ names: [String]) -> LoadPlan {
+        var plan = self
+        plan.requests.removeAll { !names.contains($0.name) }
+        plan.journeys.removeAll { !names.contains($0.name) }
+        return plan
+    }
+
     /// Checks the plan before any traffic is sent, so a typo gives a message instead of a confusing run.
     public func validate() throws(LoadPlanError) {
         if self.users < 1 { throw .invalid("users must be at least 1 (got \(self.users))") }

@@ -10,6 +10,7 @@ struct DetachedWatch {
     let paths: LabPaths
     let scenario: Scenario
     let product: String
+    let instances: [ServerInstance]
 
     static func process(_ scenario: Scenario, paths: LabPaths) -> BackgroundProcess {
         BackgroundProcess(name: "watch", folder: paths.runtime(for: scenario))
@@ -26,10 +27,11 @@ struct DetachedWatch {
             }
             return
         }
-        try ServerProcess(scenario: self.scenario, paths: self.paths).ensurePortFree()
+        try ServerProcess(scenario: self.scenario, paths: self.paths).ensurePortsFree(self.instances)
         let lab = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var arguments = [lab, "watch", self.scenario.number]
         if self.product == "server-fixed" { arguments.append("--fixed") }
+        if self.scenario.hasLoadBalancer { arguments += ["--instances", String(self.instances.count)] }
         let child = try watch.start(arguments, tag: self.product)
         printStep("building and starting \(self.product) in watch mode (log: ./lab logs \(self.scenario.number))...")
         let started = ContinuousClock.now
@@ -67,7 +69,7 @@ func stopScenario(_ scenario: Scenario, paths: LabPaths) async -> [String] {
         stopped.append("stopped watch mode of \(scenario.folderName) (the ./lab up in another terminal)")
     }
     if await ServerProcess(scenario: scenario, paths: paths).stopBackground() {
-        stopped.append("stopped the server of \(scenario.folderName)")
+        stopped.append("stopped the server\(scenario.hasLoadBalancer ? "s and the load balancer" : "") of \(scenario.folderName)")
     }
     stopped += await Companions(scenario: scenario, paths: paths).stop()
     return stopped

@@ -13,7 +13,7 @@ struct Load: AsyncParsableCommand {
     @Option(help: "Seconds before a request counts as timed out (default: the scenario's).") var timeout: Double?
     @Option(help: "Server to load (default: the scenario's server).") var url: String?
     @Option(help: "Also save the results to this file, for ./lab compare.") var json: String?
-    @Option(help: "Send only this request of the mix (its name in the verdict, e.g. \"import 20 orders\"); repeatable.")
+    @Option(help: "Send only this request of the mix, or this journey (its name in the verdict, e.g. \"import 20 orders\"); repeatable.")
     var only: [String] = []
 
     func run() async throws {
@@ -24,13 +24,13 @@ struct Load: AsyncParsableCommand {
             if let duration = self.duration { plan.durationSeconds = duration }
             if let timeout = self.timeout { plan.timeoutSeconds = timeout }
             if !self.only.isEmpty {
-                let names = plan.requests.map(\.name)
+                let names = scenario.manifest.load.names
                 for name in self.only where !names.contains(name) {
                     throw LabError(
-                        "no request named \"\(name)\" in scenario \(scenario.number)'s mix; the names are: \(names.joined(separator: ", "))"
+                        "no request or journey named \"\(name)\" in scenario \(scenario.number)'s load; the names are: \(names.joined(separator: ", "))"
                     )
                 }
-                plan.requests = plan.requests.filter { self.only.contains($0.name) }
+                plan = plan.keepingOnly(self.only)
             }
             do {
                 try plan.validate()
@@ -38,7 +38,9 @@ struct Load: AsyncParsableCommand {
                 throw LabError(error.description)
             }
             ProgressStore(paths: paths).update(scenario.number) { $0.firstLoadTest = $0.firstLoadTest ?? Date() }
-            return try await LoadTestRunner.run(plan, targets: scenario.manifest.targets, jsonPath: self.json)
+            // The scenario's own servers: read each instance's /metrics (the load balancer has none).
+            let servers = self.url == nil ? scenario.allInstances : nil
+            return try await LoadTestRunner.run(plan, targets: scenario.manifest.targets, jsonPath: self.json, servers: servers)
         }
         if status != 0 { throw ExitCode(status) }
     }

@@ -10,17 +10,19 @@ struct Up: AsyncParsableCommand {
     @OptionGroup var scenario: ScenarioArgument
     @Flag(help: "Run the reference solution (server-fixed) instead of the naive server.") var fixed = false
     @Flag(help: "Run watch mode in the background and return once the server answers (Codespaces post-start).") var detach = false
+    @OptionGroup var instances: InstancesOption
 
     func run() async throws {
         try await reportingErrors {
             let (paths, scenario) = try self.scenario.resolve()
+            let instances = try scenario.instances(count: self.instances.instances)
             say("Scenario \(scenario.number): \(scenario.manifest.title)\n")
             markStarted(scenario, paths: paths)
             let url = try await prepareDatabase(scenario, paths: paths)
             try await startObservability(paths: paths)
             let product = productName(fixed: self.fixed)
             if self.detach {
-                try await DetachedWatch(paths: paths, scenario: scenario, product: product).start()
+                try await DetachedWatch(paths: paths, scenario: scenario, product: product, instances: instances).start()
                 return
             }
             // In a Codespace the post-start step already runs watch mode in the background.
@@ -34,9 +36,15 @@ struct Up: AsyncParsableCommand {
                 )
                 return
             }
-            try await WatchMode(paths: paths, scenario: scenario, product: product, databaseURL: url).run()
+            try await WatchMode(paths: paths, scenario: scenario, product: product, databaseURL: url, instances: instances).run()
         }
     }
+}
+
+/// `--instances N`, for scenarios whose server runs as several instances behind a load balancer.
+struct InstancesOption: ParsableArguments {
+    @Option(help: "How many instances behind the load balancer, for scenarios that have one (04: 1 to 3; default 2).")
+    var instances: Int?
 }
 
 struct Watch: AsyncParsableCommand {
@@ -45,13 +53,16 @@ struct Watch: AsyncParsableCommand {
     )
     @OptionGroup var scenario: ScenarioArgument
     @Flag(help: "Run server-fixed instead of server.") var fixed = false
+    @OptionGroup var instances: InstancesOption
 
     func run() async throws {
         try await reportingErrors {
             let (paths, scenario) = try self.scenario.resolve()
+            let instances = try scenario.instances(count: self.instances.instances)
             let url = try await prepareDatabase(scenario, paths: paths, seed: false)
             markStarted(scenario, paths: paths)
-            try await WatchMode(paths: paths, scenario: scenario, product: productName(fixed: self.fixed), databaseURL: url).run()
+            try await WatchMode(paths: paths, scenario: scenario, product: productName(fixed: self.fixed), databaseURL: url, instances: instances)
+                .run()
         }
     }
 }
@@ -60,10 +71,12 @@ struct Start: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Build and start the server in the background (stop it with ./lab stop).")
     @OptionGroup var scenario: ScenarioArgument
     @Flag(help: "Start server-fixed instead of server.") var fixed = false
+    @OptionGroup var instances: InstancesOption
 
     func run() async throws {
         try await reportingErrors {
             let (paths, scenario) = try self.scenario.resolve()
+            let count = try scenario.instances(count: self.instances.instances).count
             let url = try await prepareDatabase(scenario, paths: paths)
             try await startObservability(paths: paths)
             let product = productName(fixed: self.fixed)
@@ -72,8 +85,15 @@ struct Start: AsyncParsableCommand {
             printStep("building \(product) (release)...")
             let binary = try SwiftBuild(paths: paths).build(scenario, product: product, streamOutput: true)
             let server = ServerProcess(scenario: scenario, paths: paths)
-            let pid = try await server.startBackground(binary: binary, product: product, databaseURL: url)
-            printStep("\(product) running in the background on \(scenario.serverURL) (pid \(pid), log \(server.logFile.path))")
+            let started = try await server.startBackground(binary: binary, product: product, databaseURL: url, instances: count)
+            if scenario.hasLoadBalancer {
+                let list = started.map { "\($0.instance.label), pid \($0.pid)" }.joined(separator: "; ")
+                printStep("\(product) running in the background: \(list), behind nginx on \(scenario.serverURL)")
+                say("Logs: ./lab logs \(scenario.number) (every instance's, in .lab/\(scenario.folderName)/server-*.log)")
+            } else {
+                let pid = started.first?.pid ?? 0
+                printStep("\(product) running in the background on \(scenario.serverURL) (pid \(pid), log \(server.logFiles.first?.path ?? ""))")
+            }
             say("Load it: ./lab load \(scenario.number)    Stop it: ./lab stop \(scenario.number)")
         }
     }
@@ -104,15 +124,16 @@ struct Logs: AsyncParsableCommand {
             // The log of what runs now (watch mode or a ./lab start server); else the most recent one.
             let watch = DetachedWatch.process(scenario, paths: paths)
             let server = ServerProcess(scenario: scenario, paths: paths)
-            let running = watch.running() != nil ? watch.logFile : server.running() != nil ? server.logFile : nil
-            let newest = [watch.logFile, server.logFile].filter { FileManager.default.fileExists(atPath: $0.path) }.max { a, b in
-                let date = { (url: URL) in (try? url.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate) ?? .distantPast }
-                return date(a) < date(b)
-            }
-            guard let log = running ?? newest else {
+            // A server started with ./lab start: one log per instance, shown together (tail names each file).
+            let running = watch.running() != nil ? [watch.logFile] : server.running() != nil ? server.logFiles : nil
+            let date = { (url: URL) in (try? url.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate) ?? .distantPast }
+            let newest = [[watch.logFile], server.logFiles].filter { files in
+                files.contains { FileManager.default.fileExists(atPath: $0.path) }
+            }.max { a, b in (a.map(date).max() ?? .distantPast) < (b.map(date).max() ?? .distantPast) }
+            guard let logs = running ?? newest, !logs.isEmpty else {
                 throw LabError("no log yet: start the server with ./lab up \(scenario.number) --detach or ./lab start \(scenario.number)")
             }
-            let status = try Shell.run(["tail", "-n", "60"] + (self.follow ? ["-F"] : []) + [log.path])
+            let status = try Shell.run(["tail", "-n", "60"] + (self.follow ? ["-F"] : []) + logs.map(\.path))
             if status != 0 { throw ExitCode(status) }
         }
     }

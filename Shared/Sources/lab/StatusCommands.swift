@@ -17,7 +17,12 @@ struct Status: AsyncParsableCommand {
                 } else if let (pid, product) = WatchMode.process(scenario, paths: paths).running() {
                     state = "\(product) running in watch mode in another terminal (pid \(pid)) on \(scenario.serverURL)"
                 } else if let (pid, product) = server.running() {
-                    state = "\(product) running in the background (pid \(pid)) on \(scenario.serverURL)"
+                    let instances = server.runningInstances()
+                    state =
+                        instances.count > 1 || scenario.hasLoadBalancer
+                        ? "\(product) running in the background: "
+                            + instances.map { "\($0.instance.label) pid \($0.pid)" }.joined(separator: ", ")
+                        : "\(product) running in the background (pid \(pid)) on \(scenario.serverURL)"
                 } else if ServerProcess.isListening(port: scenario.manifest.port) {
                     state =
                         "something answers on \(scenario.serverURL): a ./lab up in another terminal, of this or another scenario (they share the port)"
@@ -26,6 +31,7 @@ struct Status: AsyncParsableCommand {
                 }
                 say("\(scenario.folderName): \(state)")
                 for line in Companions(scenario: scenario, paths: paths).statusLines() { say("  \(line)") }
+                if let line = server.loadBalancer.statusLine() { say("  \(line)") }
             }
             for line in Observability(paths: paths).statusLines() { say(line) }
         }

@@ -6,11 +6,15 @@ import Synchronization
 
 /// Runs a scenario's server in the foreground and, like nodemon, rebuilds and restarts it when a file under
 /// the scenario's `Sources/` changes. A failed build leaves the previous server running and shows the error.
+///
+/// A scenario with a load balancer runs several instances and nginx in front of them; a rebuild restarts
+/// the instances one at a time (a rolling restart), so nginx keeps sending requests to the others.
 struct WatchMode {
     let paths: LabPaths
     let scenario: Scenario
     let product: String
     let databaseURL: DatabaseURL
+    let instances: [ServerInstance]
 
     /// This process, while it runs, so `./lab stop` in another terminal can stop it (SIGTERM, like Ctrl-C).
     static func process(_ scenario: Scenario, paths: LabPaths) -> BackgroundProcess {
@@ -24,33 +28,47 @@ struct WatchMode {
         defer { marker.forget() }
         let builder = SwiftBuild(paths: self.paths)
         let server = ServerProcess(scenario: self.scenario, paths: self.paths)
-        try server.ensurePortFree()
+        try server.ensurePortsFree(self.instances)
         for line in try await Companions(scenario: self.scenario, paths: self.paths).start(build: true) { printStep(line) }
         printStep("building \(self.product) (release; the very first build compiles the dependencies and takes several minutes)...")
         let binary = try builder.build(self.scenario, product: self.product, streamOutput: true)
-        try server.ensurePortFree()
-        var child: ChildProcess? = try await self.start(binary, server: server)
+        try server.ensurePortsFree(self.instances)
+        // One child per instance; nil while an instance is down (it exited, and waits for the next save).
+        var children: [ChildProcess?] = []
+        for instance in self.instances { children.append(try await self.start(binary, instance, server: server)) }
+        do {
+            if let line = try await server.loadBalancer.start() { printStep(line) }
+        } catch {
+            for child in children.compactMap({ $0 }) { await self.stop(child) }
+            throw error
+        }
         self.printNextSteps()
 
         let watcher = SourceWatcher(folder: self.scenario.folder.appendingPathComponent("Sources"))
         var snapshot = watcher.snapshot()
         while !Signals.shouldStop {
-            let running = child
-            let exitStatus = Mutex<Int32?>(nil)
+            let running = children
+            let exited = Mutex<(index: Int, status: Int32)?>(nil)
             guard
                 let changed = await watcher.waitForChange(
                     from: snapshot,
                     shouldStop: {
                         if Signals.shouldStop { return true }
-                        guard let running, let status = running.exitStatusIfExited() else { return false }
-                        exitStatus.withLock { $0 = status }
-                        return true
+                        for (index, child) in running.enumerated() {
+                            if let status = child?.exitStatusIfExited() {
+                                exited.withLock { $0 = (index, status) }
+                                return true
+                            }
+                        }
+                        return false
                     }
                 )
             else {
-                if let status = exitStatus.withLock({ $0 }), !Signals.shouldStop {
-                    printStep("\(self.product) exited (status \(status)). Save a file to rebuild and start it again, or Ctrl-C to quit.")
-                    child = nil
+                if let (index, status) = exited.withLock({ $0 }), !Signals.shouldStop {
+                    printStep(
+                        "\(self.product)\(self.name(index)) exited (status \(status)). Save a file to rebuild and start it again, or Ctrl-C to quit."
+                    )
+                    children[index] = nil
                 }
                 continue
             }
@@ -62,21 +80,37 @@ struct WatchMode {
                 newBinary = try builder.build(self.scenario, product: self.product, streamOutput: false)
             } catch let failure as SwiftBuild.BuildFailed {
                 say(failure.description)
-                printStep(child == nil ? "fix the error and save again." : "the previous server is still running; fix the error and save again.")
+                let anyRunning = children.contains { $0 != nil }
+                printStep(anyRunning ? "the previous server is still running; fix the error and save again." : "fix the error and save again.")
                 continue
             }
-            if let old = child { await self.stop(old) }
-            child = try await self.start(newBinary, server: server)
-            printStep("restarted in \(String(format: "%.1f", (ContinuousClock.now - started).seconds)) s (save → serving again)")
+            // One instance at a time: while one restarts, nginx sends its requests to the others.
+            for (index, instance) in self.instances.enumerated() {
+                if let old = children[index] { await self.stop(old) }
+                children[index] = nil
+                children[index] = try await self.start(newBinary, instance, server: server)
+            }
+            let how = self.instances.count > 1 ? ", one instance at a time" : ""
+            printStep("restarted in \(String(format: "%.1f", (ContinuousClock.now - started).seconds)) s\(how) (save → serving again)")
         }
-        if let child { await self.stop(child) }
+        for child in children.compactMap({ $0 }) { await self.stop(child) }
+        await server.loadBalancer.stop()
         printStep("stopped.")
     }
 
-    /// Starts the server as a child sharing this terminal, and waits until it answers `/health`.
-    private func start(_ binary: URL, server: ServerProcess) async throws -> ChildProcess {
-        let child = try ChildProcess.spawn([binary.path], environment: server.environment(databaseURL: self.databaseURL))
-        try await server.waitUntilHealthy(timeout: .seconds(30)) { child.exitStatusIfExited() == nil }
+    /// ` (instance a)` when several instances run, else nothing.
+    private func name(_ index: Int) -> String {
+        self.instances[index].name.map { " (instance \($0))" } ?? ""
+    }
+
+    /// Starts one instance as a child sharing this terminal, and waits until it answers `/health`.
+    private func start(_ binary: URL, _ instance: ServerInstance, server: ServerProcess) async throws -> ChildProcess {
+        let child = try ChildProcess.spawn(
+            [binary.path],
+            in: try server.workingDirectory(instance),
+            environment: server.environment(databaseURL: self.databaseURL, instance: instance)
+        )
+        try await server.waitUntilHealthy(instance, timeout: .seconds(30)) { child.exitStatusIfExited() == nil }
         return child
     }
 
@@ -88,16 +122,23 @@ struct WatchMode {
 
     private func printNextSteps() {
         let n = self.scenario.number
+        let several = self.instances.count > 1
+        let what =
+            several
+            ? "\(self.instances.count) instances of \(self.product) ("
+                + self.instances.map { "\($0.name ?? "") on :\($0.port)" }.joined(separator: ", ")
+                + "), behind nginx on \(self.scenario.serverURL)"
+            : "\(self.product) is running on \(self.scenario.serverURL)"
         say(
             """
 
-            ✅ \(self.product) is running on \(self.scenario.serverURL)  (database \(self.databaseURL))
+            ✅ \(what)  (database \(self.databaseURL))
                Watching \(self.scenario.folderName)/Sources/ - save a file and the server rebuilds and restarts.
 
             Next, in a second terminal:
                ./lab load \(n)          send the standard load (\(self.scenario.manifest.load.users) users, \(Int(self.scenario.manifest.load.durationSeconds)) s) and get a verdict
                ./lab psql \(n)          open psql on the scenario database (try EXPLAIN ANALYZE)
-               curl -s \(self.scenario.serverURL)/metrics
+               curl -s \(several ? "http://127.0.0.1:\(self.instances[0].port)" : self.scenario.serverURL)/metrics
             Then read \(self.scenario.folderName)/SCENARIO.md. Ctrl-C here stops the server.
 
             """

@@ -57,6 +57,10 @@ struct LearnerLoopTests {
                 #"{"problems": [{"id": "a", "title": "t", "found": "f", "hints": ["1", "2", "3"], "observe": {"sql": "SELECT 1", "explain": "SELECT 1", "contains": "x"}}]}"#,
                 "exactly one of serverMetric"
             ),
+            (
+                #"{"problems": [{"id": "a", "title": "t", "found": "f", "hints": ["1", "2", "3"], "observe": {"journeyStep": "sign in › me", "above": 1}}]}"#,
+                "no journey step 'sign in › me'"
+            ),
         ]
         for (json, expected) in cases {
             try Data(json.utf8).write(to: folder.appendingPathComponent("checks.json"))
