@@ -15,6 +15,9 @@ public enum LearnerCheckReport {
         for endpoint in outcome.result.endpoints {
             for check in endpoint.targets?.evaluate(endpoint.counts) ?? [] { target(check, of: endpoint.name) }
         }
+        for journey in outcome.result.journeys ?? [] {
+            for check in journey.targets?.evaluate(journey.counts) ?? [] { target(check, of: "journey \"\(journey.name)\"") }
+        }
         lines.append("")
         let n = scenario.number
         if outcome.findings.isEmpty {
