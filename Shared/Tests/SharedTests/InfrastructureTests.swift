@@ -197,6 +197,37 @@ struct InfrastructureTests {
         }
     }
 
+    @Test("a scenario with a load balancer: nginx -t accepts its config, Compose runs nginx with that same file, Prometheus scrapes each instance")
+    func loadBalancers() throws {
+        let scenarios = try self.paths.scenarioFolders().map(Scenario.init(folder:)).filter(\.hasLoadBalancer)
+        #expect(!scenarios.isEmpty, "scenario 04 runs instances behind nginx")
+        let prometheus = try String(contentsOf: Observability(paths: self.paths).scrapeConfig, encoding: .utf8)
+        for scenario in scenarios {
+            let balancer = LoadBalancer(scenario: scenario, paths: self.paths)
+            let config = try #require(balancer.configFile)
+            #expect(try balancer.validate() == nil, "nginx -t rejected \(config.path)")
+            // The config sends requests to every instance port of lab.json, and listens on the scenario's port.
+            let text = try String(contentsOf: config, encoding: .utf8)
+            #expect(text.contains("listen 127.0.0.1:\(scenario.manifest.port);"))
+            for instance in scenario.allInstances {
+                #expect(text.contains("server 127.0.0.1:\(instance.port) "), "\(config.lastPathComponent) does not send requests to \(instance.label)")
+                #expect(prometheus.contains("127.0.0.1:\(instance.port)\"]\n        labels: { instance: \(instance.name ?? "") }"))
+            }
+            // Compose: an nginx service with the same file, in the lab's network namespace; the app told not
+            // to start its own.
+            let services = try #require(try self.composeConfig(scenario.file("docker-compose.yml"))["services"] as? [String: [String: Any]])
+            let nginx = try #require(services["nginx"], "\(scenario.folderName)/docker-compose.yml has no nginx service")
+            #expect((nginx["network_mode"] as? String) == "service:postgres")
+            let mounts = (nginx["volumes"] as? [String] ?? []).map { $0.split(separator: ":").map(String.init) }
+            #expect(mounts.contains { $0.count >= 2 && URL(fileURLWithPath: $0[0]).standardizedFileURL == config.standardizedFileURL })
+            let environment = (services["app"]?["environment"] as? [String: Any]) ?? [:]
+            #expect(environment["LAB_LOAD_BALANCER"] as? String == "external")
+            let devcontainer = try self.json(self.devcontainer(for: scenario.folder))
+            let forwarded = devcontainer["forwardPorts"] as? [Int] ?? []
+            #expect(Set(forwarded).isSuperset(of: try scenario.instances().map(\.port)), "forward each instance's port too")
+        }
+    }
+
     @Test("the Prometheus scrape config passes promtool, and scrapes the app and the exporter on the lab's ports")
     func prometheusConfig() throws {
         let promtool = try #require(Shell.which("promtool"), "promtool is not installed: apt-get install prometheus")
