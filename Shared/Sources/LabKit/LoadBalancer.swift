@@ -81,6 +81,7 @@ public struct LoadBalancer: Sendable {
             )
         }
         try FileManager.default.createDirectory(at: self.prefix, withIntermediateDirectories: true)
+        try? FileManager.default.removeItem(at: self.errorLog)  // a fresh error log for each run, like the servers' logs
         // nginx renames its main process "nginx: master process ...": that is how it is recognized later.
         let child = try self.process.start(self.arguments(binary: try Self.binary(), config: config), commandLine: "nginx: master process")
         do {

@@ -52,7 +52,8 @@ public struct ServerMetricsSummary: Sendable, Equatable {
         ]
         if several {
             let shares = self.requestsByInstance.sorted { $0.key < $1.key }.map { name, requests in
-                "\(name) \(number(requests))" + (self.requests > 0 ? String(format: " (%.0f%%)", requests / self.requests * 100) : "")
+                "\(name) \(Int(requests).formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US"))))"
+                    + (self.requests > 0 ? String(format: " (%.0f%%)", requests / self.requests * 100) : "")
             }
             lines.append(row("Requests answered, by instance", shares.joined(separator: ", ")))
         }
