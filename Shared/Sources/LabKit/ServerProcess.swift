@@ -36,6 +36,20 @@ public struct ServerProcess: Sendable {
         return folder
     }
 
+    /// Empties every instance's folder (what a server wrote to its "local disk", e.g. uploads), for a
+    /// scenario back at its start. Returns true when there was something to remove.
+    @discardableResult
+    public func wipeInstanceFolders() throws -> Bool {
+        var wiped = false
+        for instance in self.scenario.allInstances where instance.name != nil {
+            let folder = self.paths.runtime(for: self.scenario).appendingPathComponent("instance-\(instance.name ?? "")")
+            guard FileManager.default.fileExists(atPath: folder.path) else { continue }
+            try FileManager.default.removeItem(at: folder)
+            wiped = true
+        }
+        return wiped
+    }
+
     /// The environment an instance runs with: its port, its name and its database.
     public func environment(databaseURL: DatabaseURL, instance: ServerInstance) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment

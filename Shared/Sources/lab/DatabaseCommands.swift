@@ -86,7 +86,8 @@ struct Seed: AsyncParsableCommand {
 
 struct Reset: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Put one scenario back to its broken start: its Sources/ as shipped (git), its database dropped and seeded again.",
+        abstract:
+            "Put one scenario back to its broken start: its Sources/ as shipped (git), its database dropped and seeded again (and its instances' folders emptied).",
         discussion: """
             Asks first when it would throw away changes to your code. Other scenarios and your other files are never touched. \
             Your progress (./lab progress) is kept.
@@ -124,6 +125,9 @@ struct Reset: AsyncParsableCommand {
             _ = try await prepareDatabase(scenario, paths: paths, seed: false)
             try await LabDatabase(paths: paths).dropScenarioTables(for: scenario)
             printStep("dropped the tables of \(scenario.manifest.database)")
+            if try ServerProcess(scenario: scenario, paths: paths).wipeInstanceFolders() {
+                printStep("emptied the instances' own folders (their \"local disks\": uploaded files)")
+            }
             _ = try await prepareDatabase(scenario, paths: paths)
             ProgressStore(paths: paths).update(scenario.number) { $0.lastFindings = nil }
             printStep("scenario \(scenario.number) is back at its start. ./lab up \(scenario.number) to begin again.")

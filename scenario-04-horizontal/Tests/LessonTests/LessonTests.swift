@@ -102,10 +102,7 @@ struct LessonTests {
             "TRUNCATE sessions, login_limits, avatars, job_runs, digest_emails RESTART IDENTITY",
             on: lesson.scenario
         )
-        let runtime = lesson.paths.runtime(for: lesson.scenario)
-        for instance in lesson.scenario.allInstances {
-            try? FileManager.default.removeItem(at: runtime.appendingPathComponent("instance-\(instance.name ?? "")/uploads"))
-        }
+        try ServerProcess(scenario: lesson.scenario, paths: lesson.paths).wipeInstanceFolders()
         for _ in 0..<100 {
             let open = try await lesson.database.strings(
                 "SELECT count(*)::text FROM pg_stat_activity WHERE usename = 'lab' AND datname = 'scenario_04'",
