@@ -70,7 +70,7 @@ public struct LoadBalancer: Sendable {
         guard let config = self.configFile else { return nil }
         let port = self.scenario.manifest.port
         if Self.isExternal {
-            try await self.waitForHealth(port: port) { true }
+            try await ServerProcess.waitUntilHealthy(port: port, timeout: .seconds(30)) { true }
             return "nginx (Docker Compose) answers on \(self.scenario.serverURL)"
         }
         if let (pid, _) = self.process.running() { return "nginx already running on \(self.scenario.serverURL) (pid \(pid))" }
@@ -85,7 +85,7 @@ public struct LoadBalancer: Sendable {
         // nginx renames its main process "nginx: master process ...": that is how it is recognized later.
         let child = try self.process.start(self.arguments(binary: try Self.binary(), config: config), commandLine: "nginx: master process")
         do {
-            try await self.waitForHealth(port: port) { child.exitStatusIfExited() == nil }
+            try await ServerProcess.waitUntilHealthy(port: port, timeout: .seconds(30)) { child.exitStatusIfExited() == nil }
         } catch {
             _ = kill(child.pid, SIGKILL)
             self.process.forget()
@@ -96,16 +96,6 @@ public struct LoadBalancer: Sendable {
             )
         }
         return "nginx on \(self.scenario.serverURL) sends each request to the next instance in turn (pid \(child.pid))"
-    }
-
-    private func waitForHealth(port: Int, isAlive: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            guard isAlive() else { throw LabError("nginx exited") }
-            if ServerProcess.healthStatus(port: port) == 200 { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw LabError("no answer on http://127.0.0.1:\(port)/health after 30 s")
     }
 
     /// Stops nginx (gracefully: requests in flight finish). Returns false when it was not running.

@@ -164,13 +164,18 @@ public struct ServerProcess: Sendable {
 
     /// Polls `GET /health` of `instance` until it answers 200, the process dies, or `timeout` passes.
     public func waitUntilHealthy(_ instance: ServerInstance, timeout: Duration, isAlive: () -> Bool) async throws {
+        try await Self.waitUntilHealthy(port: instance.port, timeout: timeout, isAlive: isAlive)
+    }
+
+    /// Polls `GET /health` on `port` until it answers 200, the process behind it dies, or `timeout` passes.
+    static func waitUntilHealthy(port: Int, timeout: Duration, isAlive: () -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             guard isAlive() else { throw LabError("the server exited") }
-            if Self.healthStatus(port: instance.port) == 200 { return }
+            if Self.healthStatus(port: port) == 200 { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw LabError("no answer on http://127.0.0.1:\(instance.port)/health after \(timeout)")
+        throw LabError("no answer on http://127.0.0.1:\(port)/health after \(timeout)")
     }
 
     /// The status code of `GET /health`, or nil when nothing answers.
