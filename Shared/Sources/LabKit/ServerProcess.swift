@@ -91,6 +91,10 @@ public struct ServerProcess: Sendable {
         }
         let instances = try self.scenario.instances(count: count)
         try self.ensurePortsFree(instances)
+        // The log of an instance that does not run this time (c of an earlier --instances 3) would look current.
+        for instance in self.scenario.allInstances where !instances.contains(instance) {
+            try? FileManager.default.removeItem(at: self.process(instance).logFile)
+        }
         var started: [(ServerInstance, Int32)] = []
         do {
             for instance in instances {

@@ -20,21 +20,26 @@ public enum LoadComparison {
         line("  timed out", count(b.timeouts), count(a.timeouts), "")
         line("  connection errors", count(b.connectionErrors), count(a.connectionErrors), "")
         line("  error responses", count(b.httpErrorCount), count(a.httpErrorCount), "")
+        if b.wrongAnswers > 0 || a.wrongAnswers > 0 {
+            line("  wrong data (a 200)", count(b.wrongAnswers), count(a.wrongAnswers), "stale or missing")
+        }
         line("Latency p50", ms(b.latency.p50), ms(a.latency.p50), ratio(b.latency.p50, a.latency.p50, higherIsBetter: false))
         line("Latency p90", ms(b.latency.p90), ms(a.latency.p90), ratio(b.latency.p90, a.latency.p90, higherIsBetter: false))
         line("Latency p99", ms(b.latency.p99), ms(a.latency.p99), ratio(b.latency.p99, a.latency.p99, higherIsBetter: false))
         line("Latency max", ms(b.latency.max), ms(a.latency.max), ratio(b.latency.max, a.latency.max, higherIsBetter: false))
-        if b.wrongAnswers > 0 || a.wrongAnswers > 0 {
-            line("Wrong data (stale, missing)", count(b.wrongAnswers), count(a.wrongAnswers), "")
+        let journeys = (after.journeys ?? []).compactMap { journey in
+            before.journeys?.first { $0.name == journey.name }.map { (before: $0, after: journey) }
         }
-        for journey in after.journeys ?? [] {
-            guard let earlier = before.journeys?.first(where: { $0.name == journey.name }) else { continue }
-            line(
-                "Journey: \(journey.name)",
-                format(earlier.counts.successRate, digits: 2) + "%",
-                format(journey.counts.successRate, digits: 2) + "%",
-                points(earlier.counts.successRate, journey.counts.successRate)
-            )
+        if !journeys.isEmpty {
+            lines.append("  Journeys that succeeded:")
+            for pair in journeys {
+                line(
+                    "  " + pair.after.name,
+                    format(pair.before.counts.successRate, digits: 2) + "%",
+                    format(pair.after.counts.successRate, digits: 2) + "%",
+                    points(pair.before.counts.successRate, pair.after.counts.successRate)
+                )
+            }
         }
         if before.users != after.users || before.durationSeconds != after.durationSeconds {
             lines.append("")

@@ -210,7 +210,10 @@ struct InfrastructureTests {
             let text = try String(contentsOf: config, encoding: .utf8)
             #expect(text.contains("listen 127.0.0.1:\(scenario.manifest.port);"))
             for instance in scenario.allInstances {
-                #expect(text.contains("server 127.0.0.1:\(instance.port) "), "\(config.lastPathComponent) does not send requests to \(instance.label)")
+                #expect(
+                    text.contains("server 127.0.0.1:\(instance.port) "),
+                    "\(config.lastPathComponent) does not send requests to \(instance.label)"
+                )
                 #expect(prometheus.contains("127.0.0.1:\(instance.port)\"]\n        labels: { instance: \(instance.name ?? "") }"))
             }
             // Compose: an nginx service with the same file, in the lab's network namespace; the app told not

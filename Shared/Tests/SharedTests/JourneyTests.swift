@@ -1,3 +1,4 @@
+import Foundation
 import LoadTestKit
 import Testing
 
@@ -102,6 +103,23 @@ struct JourneyTests {
         let counts = try #require(result.journeys?.first?.counts)
         #expect(counts.sent > 100)
         #expect(counts.succeeded == counts.sent)
+    }
+
+    @Test("a result with journeys survives --json and compare puts the journeys side by side")
+    func savedAndCompared() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let before = try await LoadGenerator.run(Self.plan(server.url, journeys: [Self.journey(readPath: "/stale-notes")]))
+        let after = try await LoadGenerator.run(Self.plan(server.url, journeys: [Self.journey(readPath: "/notes")]))
+        let saved = try JSONDecoder().decode(LoadResult.self, from: try JSONEncoder().encode(before))
+        #expect(saved == before)
+        let comparison = LoadComparison.render(before: saved, after: after)
+        #expect(comparison.contains("Journeys that succeeded:"))
+        #expect(comparison.contains("\n    note      "), "\(comparison)")
+        #expect(comparison.contains("0.00%       100.00%   +100.00 points"), "\(comparison)")
+        #expect(comparison.contains("0.00%"))
+        #expect(comparison.contains("100.00%"))
+        #expect(comparison.contains("    wrong data (a 200)"), "\(comparison)")
     }
 
     @Test("a plan with journeys is checked before it runs")
