@@ -17,12 +17,21 @@ public struct DocCommandRunner {
     /// Every command's output, for reading after a failure.
     public let log: URL
 
+    /// The environment the commands run with: this process's, with a scratch progress file, so the documented
+    /// `./lab check` and `./lab hint` runs never count as the learner's own checks and hints.
+    let environment: [String: String]
+
     public init(paths: LabPaths) throws {
         self.paths = paths
         self.log = paths.state.appendingPathComponent("docs-commands.log")
         try FileManager.default.createDirectory(at: paths.state, withIntermediateDirectories: true)
         try? FileManager.default.removeItem(at: self.log)
         _ = FileManager.default.createFile(atPath: self.log.path, contents: nil)
+        let progress = paths.state.appendingPathComponent("docs-check-progress.json")
+        try? FileManager.default.removeItem(at: progress)
+        var environment = ProcessInfo.processInfo.environment
+        environment[ProgressStore.fileVariable] = progress.path
+        self.environment = environment
     }
 
     /// A command that did not do what the document promises.
@@ -75,7 +84,7 @@ public struct DocCommandRunner {
     /// Runs one command with bash from the root; its output is appended to the log. Returns the exit status.
     public func shell(_ command: String, timeout: Duration) async throws -> Int32 {
         try self.appendToLog("\n$ \(command)\n")
-        let child = try ChildProcess.spawn(["bash", "-c", command], in: self.paths.root, output: .file(self.log.path))
+        let child = try ChildProcess.spawn(["bash", "-c", command], in: self.paths.root, environment: self.environment, output: .file(self.log.path))
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let status = child.exitStatusIfExited() { return status }
@@ -91,7 +100,13 @@ public struct DocCommandRunner {
     func startLongRunning(_ command: String) async throws -> ChildProcess {
         try self.appendToLog("\n$ \(command)   (kept running, like terminal 1)\n")
         let ports = try self.paths.scenarioFolders().map { try Scenario(folder: $0).manifest.port }
-        let child = try ChildProcess.spawn(["bash", "-c", command], in: self.paths.root, output: .file(self.log.path), newSession: true)
+        let child = try ChildProcess.spawn(
+            ["bash", "-c", command],
+            in: self.paths.root,
+            environment: self.environment,
+            output: .file(self.log.path),
+            newSession: true
+        )
         let deadline = ContinuousClock.now + .seconds(900)
         while ContinuousClock.now < deadline {
             if ports.contains(where: { ServerProcess.healthStatus(port: $0) == 200 }) { return child }

@@ -90,7 +90,7 @@ struct Reset: AsyncParsableCommand {
             "Put one scenario back to its broken start: its Sources/ as shipped (git), its database dropped and seeded again (and its instances' folders emptied).",
         discussion: """
             Asks first when it would throw away changes to your code. Other scenarios and your other files are never touched. \
-            Your progress (./lab progress) is kept.
+            Your progress (./lab progress) is kept; after a full reset (not --database-only) the scenario's hints start again at hint 1.
             """
     )
     @OptionGroup var scenario: ScenarioArgument
@@ -129,7 +129,11 @@ struct Reset: AsyncParsableCommand {
                 printStep("emptied the instances' own folders (their \"local disks\": uploaded files)")
             }
             _ = try await prepareDatabase(scenario, paths: paths)
-            ProgressStore(paths: paths).update(scenario.number) { $0.lastFindings = nil }
+            ProgressStore(paths: paths).update(scenario.number) { entry in
+                entry.lastFindings = nil
+                // Back at the broken start, with the code as shipped: the hints start again too.
+                if !self.databaseOnly { entry.hintsShown = nil }
+            }
             printStep("scenario \(scenario.number) is back at its start. ./lab up \(scenario.number) to begin again.")
         }
     }

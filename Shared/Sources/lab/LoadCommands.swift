@@ -19,6 +19,13 @@ struct Load: AsyncParsableCommand {
     func run() async throws {
         let status: Int32 = try await reportingErrors {
             let (paths, scenario) = try self.scenario.resolve()
+            // A server still building (or stopped) would only give a wall of connection errors and a FAIL.
+            if self.url == nil, ServerProcess.healthStatus(port: scenario.manifest.port) != 200 {
+                throw LabError(
+                    "nothing answers on \(scenario.serverURL)/health. Start the server first (./lab up \(scenario.number) in another terminal) "
+                        + "and wait for its ✅ line; after a change, wait for \"restarted\"."
+                )
+            }
             var plan = try await scenario.loadPlan(url: self.url, database: LabDatabase(paths: paths))
             if let users = self.users { plan.users = users }
             if let duration = self.duration { plan.durationSeconds = duration }

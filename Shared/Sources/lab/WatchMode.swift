@@ -30,7 +30,10 @@ struct WatchMode {
         let server = ServerProcess(scenario: self.scenario, paths: self.paths)
         try server.ensurePortsFree(self.instances)
         for line in try await Companions(scenario: self.scenario, paths: self.paths).start(build: true) { printStep(line) }
-        printStep("building \(self.product) (release; the very first build compiles the dependencies and takes several minutes)...")
+        let firstBuild = !FileManager.default.fileExists(atPath: self.paths.scratch.appendingPathComponent("release/\(self.product)").path)
+        printStep(
+            "building \(self.product) (release\(firstBuild ? "; the very first build compiles the dependencies and takes several minutes" : ""))..."
+        )
         let binary = try builder.build(self.scenario, product: self.product, streamOutput: true)
         try server.ensurePortsFree(self.instances)
         // One child per instance; nil while an instance is down (it exited, and waits for the next save).
