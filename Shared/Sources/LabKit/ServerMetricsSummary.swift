@@ -28,8 +28,7 @@ public struct ServerMetricsSummary: Sendable, Equatable {
 
     /// Builds the summary from the samples before and after, and the peaks seen in between.
     public init(before: ServerMetrics, after: ServerMetrics, peakInUse: Double, peakWaiting: Double) {
-        let appRequests: ([String: String]) -> Bool = { $0["route"] != "/metrics" && $0["route"] != "/health" }
-        self.requests = after.sum("http_requests_total", matching: appRequests) - before.sum("http_requests_total", matching: appRequests)
+        self.requests = Self.requestsAnswered(before: before, after: after)
         self.connectionsOpened = after.sum("db_connections_opened_total") - before.sum("db_connections_opened_total")
         self.poolSize = after.sum("db_pool_max_connections")
         self.peakInUse = max(peakInUse, after.sum("db_pool_connections_in_use"))
@@ -39,6 +38,12 @@ public struct ServerMetricsSummary: Sendable, Equatable {
         self.p99HoldMilliseconds = after.quantile(0.99, of: "db_pool_connection_hold_seconds", since: before).map { $0 * 1000 }
         self.program = after.samples.first { $0.name == "lab_server_info" }?.labels["program"]
         self.acquireTimeouts = after.sum("db_pool_acquire_timeouts_total") - before.sum("db_pool_acquire_timeouts_total")
+    }
+
+    /// Requests answered between the two samples, `/metrics` and `/health` left out.
+    static func requestsAnswered(before: ServerMetrics, after: ServerMetrics) -> Double {
+        let appRequests: ([String: String]) -> Bool = { $0["route"] != "/metrics" && $0["route"] != "/health" }
+        return after.sum("http_requests_total", matching: appRequests) - before.sum("http_requests_total", matching: appRequests)
     }
 
     public func render() -> String {
@@ -124,8 +129,7 @@ public struct ServerMetricsSummary: Sendable, Equatable {
         )
         for pair in pairs {
             guard let name = pair.instance.name else { continue }
-            let single = ServerMetricsSummary(before: pair.before, after: pair.after, peakInUse: 0, peakWaiting: 0)
-            summary.requestsByInstance[name] = single.requests
+            summary.requestsByInstance[name] = Self.requestsAnswered(before: pair.before, after: pair.after)
         }
         return (result, summary)
     }

@@ -28,10 +28,14 @@ public struct ServerProcess: Sendable {
         self.scenario.allInstances.map { self.process($0).logFile }.filter { FileManager.default.fileExists(atPath: $0.path) }
     }
 
+    /// An instance's own folder (`.lab/<scenario>/instance-a/`), its "disk"; nil for a lone server.
+    func folder(_ instance: ServerInstance) -> URL? {
+        instance.name.map { self.paths.runtime(for: self.scenario).appendingPathComponent("instance-\($0)") }
+    }
+
     /// Where an instance runs: its own folder for an instance of several (its "disk"), else the current one.
     public func workingDirectory(_ instance: ServerInstance) throws -> URL? {
-        guard let name = instance.name else { return nil }
-        let folder = self.paths.runtime(for: self.scenario).appendingPathComponent("instance-\(name)")
+        guard let folder = self.folder(instance) else { return nil }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         return folder
     }
@@ -41,9 +45,8 @@ public struct ServerProcess: Sendable {
     @discardableResult
     public func wipeInstanceFolders() throws -> Bool {
         var wiped = false
-        for instance in self.scenario.allInstances where instance.name != nil {
-            let folder = self.paths.runtime(for: self.scenario).appendingPathComponent("instance-\(instance.name ?? "")")
-            guard FileManager.default.fileExists(atPath: folder.path) else { continue }
+        for instance in self.scenario.allInstances {
+            guard let folder = self.folder(instance), FileManager.default.fileExists(atPath: folder.path) else { continue }
             try FileManager.default.removeItem(at: folder)
             wiped = true
         }
