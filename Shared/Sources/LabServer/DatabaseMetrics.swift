@@ -16,6 +16,8 @@ final class DatabaseMetrics: Sendable {
     /// (connections needed ≈ requests per second × seconds each one holds a connection).
     let holdDuration: DurationHistogram
     let acquireTimeouts: Counter
+    /// 1 while the pool can reach PostgreSQL, 0 while it answers 503 at once because it cannot.
+    let reachable: Gauge
     /// Connection ids the pool has handed out; a new id means the pool opened a new connection.
     private let seenPoolConnections = Mutex<Set<Int>>([])
 
@@ -57,6 +59,13 @@ final class DatabaseMetrics: Sendable {
                 helpText: "How long requests kept a pooled connection before giving it back (queries and anything else done meanwhile)."
             ),
             buckets: LabMetrics.latencyBuckets
+        )
+        self.reachable = registry.makeGauge(
+            descriptor: .init(
+                metricName: "db_reachable",
+                unitName: "",
+                helpText: "1 while the server's pool can reach PostgreSQL; 0 while it answers 503 at once because it cannot."
+            )
         )
         self.acquireTimeouts = registry.makeCounter(
             descriptor: .init(

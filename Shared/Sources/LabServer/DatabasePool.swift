@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 import Prometheus
@@ -5,11 +6,18 @@ import ServiceLifecycle
 import Synchronization
 
 /// A pool of PostgreSQL connections opened once and shared by all requests (postgres-nio's
-/// `PostgresClient`), instrumented so a learner can watch it, and bounded so a request never waits forever.
+/// `PostgresClient`), instrumented so a learner can watch it, bounded so a request never waits forever, and
+/// able to ride out a database restart by itself.
 ///
 /// postgres-nio offers neither a pool-metrics hook nor an acquire timeout, so this wrapper adds both around
 /// `withConnection`: it records requests waiting, connections in use, time waited and connections opened, and
 /// gives up after ``acquireTimeout`` with ``DatabaseUnavailableError`` (a 503, not a hung request).
+///
+/// **Outages.** When a request loses its connection, or waits the whole timeout while no connection is in use
+/// (the pool cannot open one), the pool marks PostgreSQL unreachable: from then on requests fail at once with
+/// a 503 saying so, instead of each waiting the whole timeout, while one probe connection tries again every
+/// half second. When the probe gets through, the pool starts a fresh `PostgresClient` (postgres-nio backs off
+/// for up to a minute between attempts after a long outage; a fresh client connects at once) and serves again.
 ///
 /// Add it to the application's services (``LabApplication`` does): the pool only connects while it runs,
 /// and closes its connections on graceful shutdown after the HTTP server has finished its requests.
@@ -19,127 +27,234 @@ public final class DatabasePool: Service, Sendable {
     /// How long a request may wait for a free connection before it fails. A failure boundary (a request
     /// should not hang for ever when the database is gone), not a performance knob.
     public let acquireTimeout: Duration
-    let client: PostgresClient
+    let openAllAtStart: Bool
+    let logger: Logger
     let metrics: DatabaseMetrics
+    let health: DatabaseHealth
+    /// The client requests borrow from, and its generation number (a fresh one after each outage).
+    private let current: Mutex<Generation>
+    /// Connections of this pool lent to requests right now (the gauge adds up every pool of the process).
+    let inUseCount = SharedCount()
+    /// Outage reports from requests, for ``run()``: the generation that saw the database go.
+    private let outages: (stream: AsyncStream<Int>, continuation: AsyncStream<Int>.Continuation)
 
     /// - Parameters:
     ///   - url: where the database is.
     ///   - size: the most connections this pool opens.
-    ///   - acquireTimeout: how long a request may wait for a connection before it gets a 503.
-    ///   - openAllAtStart: keep all `size` connections open from the start (a fixed-size pool) instead of
-    ///     opening them as requests need them. A pool too big for the database then fails at start-up, not
-    ///     in the middle of a traffic peak.
-    ///   - logger: where postgres-nio logs connection trouble.
-    public init(url: DatabaseURL, size: Int, acquireTimeout: Duration = .seconds(5), openAllAtStart: Bool = false, logger: Logger) {
+    ///   - acquireTimeout: how long a request may wait for a connection before it gets a 503. Shorter than the
+    ///     client's own timeout (the lab's load tool waits 5 s), so the client gets a clear 503 rather than
+    ///     giving up on a request the server is still working on.
+    ///   - openAllAtStart: open all `size` connections when the server starts and keep them open (a
+    ///     fixed-size pool) instead of opening them as requests need them. A pool too big for the database
+    ///     then says so in the log at start-up, not in the middle of a traffic peak.
+    ///   - logger: where postgres-nio logs connection trouble, and the pool its outages.
+    public init(url: DatabaseURL, size: Int, acquireTimeout: Duration = .seconds(2), openAllAtStart: Bool = false, logger: Logger) {
         precondition(size > 0, "a pool needs at least one connection")
         self.url = url
         self.size = size
         self.acquireTimeout = acquireTimeout
-        var configuration = url.clientConfiguration(size: size)
-        if openAllAtStart { configuration.options.minimumConnections = size }
-        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.openAllAtStart = openAllAtStart
+        self.logger = logger
         self.metrics = .shared
+        self.health = DatabaseHealth(metrics: .shared)
+        self.current = Mutex(Generation(number: 1, client: Self.makeClient(url: url, size: size, keepOpen: openAllAtStart, logger: logger)))
+        self.outages = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
         self.metrics.poolSize.set(Double(size))
     }
 
+    /// One `PostgresClient` and its number: errors from a client already replaced must not report an outage.
+    private struct Generation: Sendable {
+        var number: Int
+        var client: PostgresClient
+    }
+
+    /// A `PostgresClient` for this pool.
+    ///
+    /// `minimumConnections` stays 0 on purpose, even for a fixed-size pool: with `minimumConnections` > 0,
+    /// postgres-nio 1.33.2 crashes when PostgreSQL restarts under load. Smallest reproduction: a client with
+    /// `minimumConnections = maximumConnections = 10`, `withConnection` called in a loop by 50 tasks, then
+    /// `pg_ctl restart -m fast`: `precondition(self.minimumConcurrentConnections <= self.stats.active)` in
+    /// `PoolStateMachine.ConnectionGroup.createNewDemandConnectionIfPossible()` traps, because after the
+    /// connections close it refills only while `connections.count` (which still counts connections being
+    /// closed) is below the minimum, so `active` can be below it when the next lease arrives. A fixed-size
+    /// pool is made instead by opening every connection at start (``openAllConnections(of:)``) and never
+    /// closing idle ones.
+    static func makeClient(url: DatabaseURL, size: Int, keepOpen: Bool, logger: Logger) -> PostgresClient {
+        var configuration = url.clientConfiguration(size: size)
+        if keepOpen { configuration.options.connectionIdleTimeout = .seconds(7 * 24 * 3600) }
+        return PostgresClient(configuration: configuration, backgroundLogger: logger)
+    }
+
     public func run() async {
-        await self.client.run()
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                var generation = self.current.withLock { $0 }
+                var retire = self.start(generation, in: &group)
+                for await number in self.outages.stream where number == generation.number {
+                    // Requests fail fast from now on (``withConnection``); wait until PostgreSQL answers again.
+                    await self.waitUntilReachable()
+                    if Task.isCancelled { break }
+                    retire.finish()  // the old client's connections are dead; its run() ends and it closes
+                    generation = Generation(
+                        number: generation.number + 1,
+                        client: Self.makeClient(url: self.url, size: self.size, keepOpen: self.openAllAtStart, logger: self.logger)
+                    )
+                    self.current.withLock { $0 = generation }
+                    retire = self.start(generation, in: &group)
+                    if let downFor = self.health.markUp() {
+                        self.logger.notice(
+                            "PostgreSQL at \(self.url.host):\(self.url.port) answers again after \(Self.seconds(downFor)): serving requests again"
+                        )
+                    }
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Runs `generation`'s client in `group` until the returned continuation is finished (or the group is
+    /// cancelled), and opens its connections when the pool is fixed-size.
+    private func start(_ generation: Generation, in group: inout DiscardingTaskGroup) -> AsyncStream<Void>.Continuation {
+        let (retired, retire) = AsyncStream.makeStream(of: Void.self)
+        group.addTask {
+            await withDiscardingTaskGroup { inner in
+                inner.addTask { await generation.client.run() }
+                if self.openAllAtStart { inner.addTask { await self.openAllConnections(of: generation.client) } }
+                for await _ in retired {}
+                inner.cancelAll()
+            }
+        }
+        return retire
     }
 
     /// Borrows a connection for `body` and gives it back afterwards, even if `body` throws.
-    /// - Throws: ``DatabaseUnavailableError`` when no connection was free within ``acquireTimeout``
-    ///   (all busy, or the database is unreachable); otherwise whatever `body` throws.
+    /// - Throws: ``DatabaseUnavailableError`` when PostgreSQL is known to be unreachable (at once), or when no
+    ///   connection was free within ``acquireTimeout`` (all busy, or the database is unreachable); otherwise
+    ///   whatever `body` throws.
     public func withConnection<Result: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        let ticket = WaitTicket(metrics: self.metrics)
-        let timeout = self.acquireTimeout
-        return try await withThrowingTaskGroup(of: Outcome<Result>.self) { group in
-            group.addTask {
-                do {
-                    return .finished(
-                        try await self.client.withConnection { connection in
-                            // The timer gave up first: fail with the same 503 it does (whichever of the two
-                            // errors the group sees first, the request gets "timed out waiting", never a 500).
-                            guard ticket.acquire() else {
-                                throw DatabaseUnavailableError.poolTimeout(url: self.url, waited: timeout, size: self.size)
-                            }
-                            self.metrics.poolLent(connectionID: connection.id)
-                            self.metrics.connectionsInUse.increment()
-                            let lent = ContinuousClock.now
-                            defer {
-                                self.metrics.connectionsInUse.decrement()
-                                self.metrics.holdDuration.record(ContinuousClock.now - lent)
-                            }
-                            return try await body(connection)
-                        }
-                    )
-                } catch {
-                    ticket.abandon()
-                    throw error
-                }
+        if let outage = self.health.outage {
+            throw DatabaseUnavailableError.unreachable(url: self.url, for: ContinuousClock.now - outage.since, reason: outage.reason)
+        }
+        let generation = self.current.withLock { $0 }
+        do {
+            return try await self.borrow(from: generation.client, body)
+        } catch let error as DatabaseUnavailableError where error.isPoolTimeout {
+            // Nothing was lent, yet nobody got a connection for the whole timeout: the pool cannot open one.
+            if self.inUseCount.value.load(ordering: .relaxed) == 0 { self.reportOutage(error.message, generation: generation.number) }
+            throw error
+        } catch {
+            if DatabaseUnavailableError.isConnectionLoss(error), let unavailable = DatabaseUnavailableError.from(error) {
+                self.reportOutage(unavailable.message, generation: generation.number)
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                guard ticket.giveUp() else { return .timerExpiredAfterAcquire }
-                throw DatabaseUnavailableError.poolTimeout(url: self.url, waited: timeout, size: self.size)
-            }
-            while let outcome = try await group.next() {
-                if case .finished(let result) = outcome {
-                    group.cancelAll()
-                    return result
-                }
-            }
-            preconditionFailure("the work task always finishes or throws")
+            throw error
         }
     }
 
-    private enum Outcome<Value: Sendable>: Sendable {
-        case finished(Value)
-        case timerExpiredAfterAcquire
+    /// Marks PostgreSQL unreachable (once per outage) and wakes ``run()`` to probe it, unless the report
+    /// comes from a client that was already replaced.
+    private func reportOutage(_ reason: String, generation: Int) {
+        guard self.current.withLock({ $0.number }) == generation, self.health.markDown(reason: reason) else { return }
+        self.logger.error(
+            "PostgreSQL at \(self.url.host):\(self.url.port) looks unreachable (\(reason)). Answering 503 at once until it is back; checking every 0.5 s."
+        )
+        self.outages.continuation.yield(generation)
+    }
+
+    /// Tries one connection every half second until PostgreSQL accepts it (or the pool is shutting down).
+    private func waitUntilReachable() async {
+        var configuration = self.url.connectionConfiguration
+        configuration.options.connectTimeout = .seconds(2)
+        var quiet = self.logger
+        quiet.logLevel = .critical  // the probe's failures are the outage itself, already logged once
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: quiet)
+                try? await connection.close()
+                return
+            } catch {
+                self.health.update(reason: DatabaseUnavailableError(connecting: error, url: self.url).message)
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        }
+    }
+
+    /// Opens every connection of a fixed-size pool: borrows connections until `size` distinct ones are held at
+    /// once, then gives them all back (the client keeps idle connections open). postgres-nio opens at most 20
+    /// connections at a time, and only for requests that arrive while none is idle, so the borrowing comes in
+    /// waves. Gives up once PostgreSQL stops giving new ones for half a second (it refuses: too many clients),
+    /// and then says so loudly in the log; requests that arrive meanwhile wait that long at most.
+    private func openAllConnections(of client: PostgresClient) async {
+        let started = ContinuousClock.now
+        let held = SharedCount()
+        let opened = DistinctConnections()
+        let release = SharedFlag()
+        await withDiscardingTaskGroup { group in
+            var lastProgress = ContinuousClock.now
+            var lastCount = 0
+            var asked = 0
+            while !release.isSet, !Task.isCancelled {
+                let count = opened.count
+                if count >= self.size { break }
+                if count != lastCount { (lastCount, lastProgress) = (count, .now) }
+                if ContinuousClock.now - lastProgress > .milliseconds(500) { break }
+                // One more wave when every connection asked for so far is held (none idle to reuse).
+                if held.value.load(ordering: .relaxed) == asked {
+                    let wave = min(20, self.size - asked)
+                    asked += wave
+                    for _ in 0..<wave {
+                        group.addTask {
+                            try? await client.withConnection { connection in
+                                self.metrics.poolLent(connectionID: connection.id)
+                                opened.insert(connection.id)
+                                held.value.add(1, ordering: .relaxed)
+                                while !release.isSet { try await Task.sleep(for: .milliseconds(5)) }
+                            }
+                        }
+                    }
+                }
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+            release.set()
+            group.cancelAll()  // leases still waiting for a connection PostgreSQL does not give
+        }
+        let count = opened.count
+        guard !Task.isCancelled else { return }
+        guard count < self.size else {
+            self.logger.debug("opened all \(count) connections of the pool in \(Self.seconds(ContinuousClock.now - started))")
+            return
+        }
+        var reason = "PostgreSQL gave no more within half a second"
+        do {
+            let extra = try await PostgresConnection.connect(configuration: self.url.connectionConfiguration, id: 0, logger: self.logger)
+            try? await extra.close()
+        } catch {
+            reason = DatabaseUnavailableError(connecting: error, url: self.url).message
+        }
+        self.logger.error(
+            "the database pool opened only \(count) of its \(self.size) connections: \(reason). \(Self.budgetAdvice)"
+        )
+    }
+
+    static let budgetAdvice =
+        "Requests that need the missing connections will wait and fail: a pool must fit the database's connection budget (max_connections)."
+
+    static func seconds(_ duration: Duration) -> String {
+        String(format: "%.1f s", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
     }
 }
 
-/// One request's place in the queue for a connection. Exactly one of acquire / give up / abandon wins, so the
-/// "requests waiting" gauge goes down exactly once and the wait is recorded exactly once.
-private final class WaitTicket: Sendable {
-    private enum State { case waiting, acquired, done }
-    private let state = Mutex(State.waiting)
-    private let start = ContinuousClock.now
-    private let metrics: DatabaseMetrics
+/// The distinct connections a fixed-size pool's warm-up got.
+private final class DistinctConnections: Sendable {
+    private let ids = Mutex<Set<Int>>([])
+    func insert(_ id: Int) { _ = self.ids.withLock { $0.insert(id) } }
+    var count: Int { self.ids.withLock { $0.count } }
+}
 
-    init(metrics: DatabaseMetrics) {
-        self.metrics = metrics
-        metrics.requestsWaiting.increment()
-    }
-
-    /// The pool handed us a connection. False if we already gave up (the connection goes straight back).
-    func acquire() -> Bool {
-        guard self.leaveQueue(to: .acquired) else { return false }
-        self.metrics.waitDuration.record(ContinuousClock.now - self.start)
-        return true
-    }
-
-    /// The acquire timeout expired. True if we were still waiting, so the request must fail.
-    func giveUp() -> Bool {
-        guard self.leaveQueue(to: .done) else { return false }
-        self.metrics.waitDuration.record(ContinuousClock.now - self.start)
-        self.metrics.acquireTimeouts.increment()
-        return true
-    }
-
-    /// The pool failed before lending a connection (for example it is shutting down).
-    func abandon() {
-        _ = self.leaveQueue(to: .done)
-    }
-
-    private func leaveQueue(to next: State) -> Bool {
-        let left = self.state.withLock { state in
-            guard state == .waiting else { return false }
-            state = next
-            return true
-        }
-        if left { self.metrics.requestsWaiting.decrement() }
-        return left
-    }
+/// A flag set once, read by many tasks.
+private final class SharedFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { self.value.store(true, ordering: .relaxed) }
+    var isSet: Bool { self.value.load(ordering: .relaxed) }
 }

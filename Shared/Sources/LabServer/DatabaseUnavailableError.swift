@@ -1,13 +1,25 @@
 import Hummingbird
 import PostgresNIO
+import _ConnectionPoolModule
 
 /// The database cannot serve this request right now. Answered as `503 Service Unavailable` with a message
 /// a learner can act on, instead of a bare 500 or a request that hangs.
 public struct DatabaseUnavailableError: Error, CustomStringConvertible {
     public var message: String
+    /// A request that waited the whole acquire timeout (``DatabasePool``), as opposed to a lost connection.
+    var isPoolTimeout = false
+    /// The connection to PostgreSQL went away under the request.
+    var isConnectionLoss = false
+    /// The fast answer during an outage the pool already logged once: not worth a line per request.
+    var isKnownOutage = false
 
     public init(message: String) {
         self.message = message
+    }
+
+    init(message: String, isConnectionLoss: Bool) {
+        self.message = message
+        self.isConnectionLoss = isConnectionLoss
     }
 
     /// Connecting failed: PostgreSQL is down, on another port, or refusing new connections.
@@ -22,26 +34,72 @@ public struct DatabaseUnavailableError: Error, CustomStringConvertible {
     }
 
     static func poolTimeout(url: DatabaseURL, waited: Duration, size: Int) -> Self {
-        Self(
+        var error = Self(
             message: "timed out after \(waited) waiting for a database connection (pool of \(size), "
                 + "database \(url.host):\(url.port)): all connections busy, or PostgreSQL is not reachable"
         )
+        error.isPoolTimeout = true
+        return error
+    }
+
+    /// The fast answer while ``DatabasePool`` knows PostgreSQL is unreachable.
+    static func unreachable(url: DatabaseURL, for duration: Duration, reason: String) -> Self {
+        var error = Self(
+            message: "PostgreSQL at \(url.host):\(url.port) has been unreachable for \(DatabasePool.seconds(duration)) (\(reason)); "
+                + "the server reconnects by itself as soon as it is back"
+        )
+        error.isKnownOutage = true
+        return error
     }
 
     /// Turns errors that mean "the database is gone" into this error; returns nil for anything else
     /// (a SQL mistake stays a 500 so it is not mistaken for an outage).
     static func from(_ error: any Error) -> Self? {
         if let unavailable = error as? Self { return unavailable }
+        // postgres-nio's withTransaction wraps what went wrong (BEGIN, the work, COMMIT or ROLLBACK).
+        if let transaction = error as? PostgresTransactionError { return Self.errors(in: transaction).lazy.compactMap(Self.from).first }
+        if let pool = error as? ConnectionPoolError, pool == .connectionCreationCircuitBreakerTripped {
+            // postgres-nio gives up after a minute of failed attempts and then fails requests at once.
+            return Self(message: "PostgreSQL has been unreachable for over a minute - is it running? (`./lab db status`)")
+        }
         guard let psql = error as? PSQLError else { return nil }
-        switch psql.code {
-        case .connectionError, .serverClosedConnection, .uncleanShutdown, .poolClosed:
-            return Self(message: "lost the connection to PostgreSQL (\(psql.code)) - is it running? (`./lab db status`)")
-        case .server where psql.serverInfo?[.sqlState]?.hasPrefix("57P") == true:
+        if let state = Self.shutdownState(psql) {
             // 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now (starting up).
-            return Self(message: "PostgreSQL is shutting down or starting up: \(psql.serverInfo?[.message] ?? "")")
+            let text = (psql.underlying as? PSQLError)?.serverInfo?[.message] ?? psql.serverInfo?[.message] ?? state
+            return Self(message: "PostgreSQL is shutting down or starting up: \(text)")
+        }
+        switch psql.code {
+        case .connectionError, .serverClosedConnection, .uncleanShutdown, .poolClosed, .clientClosedConnection:
+            return Self(message: "lost the connection to PostgreSQL (\(psql.code)) - is it running? (`./lab db status`)")
         default:
             return nil
         }
+    }
+
+    /// Whether `error` means the connection to PostgreSQL is gone (not a busy pool, not our own shutdown).
+    static func isConnectionLoss(_ error: any Error) -> Bool {
+        if let unavailable = error as? Self { return unavailable.isConnectionLoss }
+        if let transaction = error as? PostgresTransactionError { return Self.errors(in: transaction).contains(where: Self.isConnectionLoss) }
+        if let pool = error as? ConnectionPoolError { return pool == .connectionCreationCircuitBreakerTripped }
+        guard let psql = error as? PSQLError else { return false }
+        if Self.shutdownState(psql) != nil { return true }
+        switch psql.code {
+        case .connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection: return true
+        default: return false
+        }
+    }
+
+    /// The errors a failed transaction carries, the first cause first.
+    static func errors(in transaction: PostgresTransactionError) -> [any Error] {
+        [transaction.beginError, transaction.closureError, transaction.commitError, transaction.rollbackError].compactMap { $0 }
+    }
+
+    /// The `57P0x` state of a shutdown error, also when postgres-nio wraps it in `clientClosedConnection`.
+    private static func shutdownState(_ psql: PSQLError) -> String? {
+        for candidate in [psql, psql.underlying as? PSQLError].compactMap({ $0 }) {
+            if candidate.code == .server, let state = candidate.serverInfo?[.sqlState], state.hasPrefix("57P") { return state }
+        }
+        return nil
     }
 
     /// The HTTP error a handler throws for it: 503 with the message, and a hint to retry in a second.
@@ -52,7 +110,26 @@ public struct DatabaseUnavailableError: Error, CustomStringConvertible {
     public var description: String { self.message }
 }
 
-/// Maps "the database is gone" errors thrown by handlers to ``DatabaseUnavailableError`` (503).
+/// PostgreSQL rejected a value the request carried: a NUL byte in a text, a number out of range, a date that
+/// does not exist (SQLSTATE class 22, "data exception"), or a row that points at nothing (23503). The
+/// request is wrong, not the server: 400 with PostgreSQL's own words, and nothing was stored.
+struct DatabaseInputError: Error {
+    var message: String
+
+    static func from(_ error: any Error) -> Self? {
+        if let transaction = error as? PostgresTransactionError {
+            return DatabaseUnavailableError.errors(in: transaction).lazy.compactMap(Self.from).first
+        }
+        guard let psql = error as? PSQLError, psql.code == .server, let state = psql.serverInfo?[.sqlState] else { return nil }
+        guard state.hasPrefix("22") || state == "23503" else { return nil }
+        return Self(message: "the database rejected a value of this request: \(psql.serverInfo?[.message] ?? state)")
+    }
+
+    var httpError: HTTPError { HTTPError(.badRequest, message: self.message) }
+}
+
+/// Maps database errors thrown by handlers to answers a user can act on: "the database is gone" to
+/// ``DatabaseUnavailableError`` (503), a value PostgreSQL rejected to ``DatabaseInputError`` (400).
 /// The server keeps running and recovers by itself: the pool reconnects, per-request connections simply
 /// succeed again once PostgreSQL is back.
 public struct DatabaseErrorMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -67,8 +144,12 @@ public struct DatabaseErrorMiddleware<Context: RequestContext>: RouterMiddleware
             return try await next(request, context)
         } catch {
             if let unavailable = DatabaseUnavailableError.from(error) {
-                context.logger.warning("\(unavailable.message)")
+                context.logger.log(level: unavailable.isKnownOutage ? .debug : .warning, "\(unavailable.message)")
                 throw unavailable.httpError
+            }
+            if let input = DatabaseInputError.from(error) {
+                context.logger.info("\(input.message)")
+                throw input.httpError
             }
             // A cancelled request (the server is shutting down) is not a bug worth an error line.
             if !(error is any HTTPResponseError) && !(error is CancellationError) {

@@ -33,6 +33,7 @@ public enum LabApplication {
         }
         router.addMiddleware {
             RequestMetricsMiddleware()
+            ErrorMessageMiddleware()
             DatabaseErrorMiddleware()
         }
         router.get("/health") { _, _ in "ok\n" }

@@ -20,6 +20,7 @@ public struct NewConnectionPerRequest: Sendable {
         self.logger = logger
         self.metrics = .shared
         self.metrics.poolSize.set(Double(0))
+        self.metrics.reachable.set(Double(1))  // not tracked: each request connects (or fails) on its own
     }
 
     /// Connects, runs `body`, and closes the connection on success and on error alike.
