@@ -19,7 +19,7 @@ import Logging
 // The routes below are the same as in `server`: only where connections come from changed.
 
 func buildApplication(_ configuration: LabServerConfiguration) -> some ApplicationProtocol {
-    let logger = Logger(label: "scenario-01.server-fixed")
+    let logger = configuration.makeLogger(label: "scenario-01.server-fixed")
 
     // CHANGE 1: one pool for the whole server, created at startup.
     //
@@ -30,7 +30,8 @@ func buildApplication(_ configuration: LabServerConfiguration) -> some Applicati
     // make PostgreSQL faster (it has only 2 cores to share) and would use memory on the database for
     // nothing. Scenario 03 measures this properly.
     //
-    // If all 10 are busy, a request waits in line for one (up to 5 seconds, then it gets a 503).
+    // If all 10 are busy, a request waits in line for one (up to 2 seconds, then it gets a 503: sooner
+    // than the 5 seconds a user, or the load test, waits, so they get a clear answer).
     let database = DatabasePool(url: configuration.databaseURL, size: 10, logger: logger)
 
     let router = LabApplication.makeRouter()  // adds /health and /metrics

@@ -9,7 +9,7 @@ import Logging
 // when 100 people use it at the same time.
 
 func buildApplication(_ configuration: LabServerConfiguration) -> some ApplicationProtocol {
-    let logger = Logger(label: "scenario-01.server")
+    let logger = configuration.makeLogger(label: "scenario-01.server")
 
     // How this server talks to PostgreSQL: for every request, open a brand-new connection,
     // run one query, close the connection.

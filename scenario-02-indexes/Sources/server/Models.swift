@@ -39,10 +39,26 @@ struct ProductList: ResponseEncodable {
     var products: [Product]
 }
 
-/// The body of `POST /orders/import`: one customer's orders from a marketplace, by total.
+/// The body of `POST /orders/import`: one customer's orders from a marketplace, by total. 400 unless it
+/// holds 1 to 100 amounts, each from 0 to 10,000,000 cents.
 struct ImportRequest: Decodable {
     var customerId: Int
     var totalsCents: [Int]
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.customerId = try container.decode(Int.self, forKey: .customerId)
+        self.totalsCents = try container.decode([Int].self, forKey: .totalsCents)
+        guard (1...100).contains(self.totalsCents.count), self.totalsCents.allSatisfy({ (0...10_000_000).contains($0) }) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .totalsCents,
+                in: container,
+                debugDescription: "totalsCents must hold 1 to 100 amounts, each from 0 to 10,000,000"
+            )
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case customerId, totalsCents }
 }
 
 struct ImportResult: ResponseEncodable {

@@ -6,7 +6,7 @@ import Logging
 // FIX 1, FIX 2 or FIX 3 and says why. Diff it against ../server/App+build.swift to see exactly what moved.
 
 func buildApplication(_ configuration: LabServerConfiguration) -> some ApplicationProtocol {
-    let logger = Logger(label: "scenario-03.server-fixed")
+    let logger = configuration.makeLogger(label: "scenario-03.server-fixed")
 
     // FIX 1 - size the pool from the arithmetic, and make the timeout a failure boundary.
     //   A pool of N connections serves at most N ÷ (time each request keeps one) requests per second.
@@ -103,7 +103,7 @@ func buildApplication(_ configuration: LabServerConfiguration) -> some Applicati
                 return (orderId, seat)
             }
         }
-        guard let (orderId, seat) = claimed else { throw HTTPError(.conflict, message: "event \(eventId) is sold out") }
+        guard let (orderId, seat) = claimed else { throw try await noSeatError(event: eventId, database: database) }
 
         // Step 2: charge the card, holding no connection: while we wait 300 ms, other requests use it.
         let charge: Charge

@@ -8,7 +8,7 @@ import Logging
 // the load report, then look at what the connections are doing (SCENARIO.md shows how).
 
 func buildApplication(_ configuration: LabServerConfiguration) -> some ApplicationProtocol {
-    let logger = Logger(label: "scenario-03.server")
+    let logger = configuration.makeLogger(label: "scenario-03.server")
 
     // 4 connections; a request that cannot get one within 100 ms fails with a 503.
     // (DATABASE_POOL_SIZE=... and DATABASE_POOL_TIMEOUT_MS=... replace these two numbers without a rebuild.)
@@ -89,7 +89,7 @@ func buildApplication(_ configuration: LabServerConfiguration) -> some Applicati
                 return Ticket(orderId: orderId, eventId: eventId, seat: seat.label, priceCents: seat.priceCents, paymentId: charge.id)
             }
         }
-        guard let ticket else { throw HTTPError(.conflict, message: "event \(eventId) is sold out") }
+        guard let ticket else { throw try await noSeatError(event: eventId, database: database) }
         return ticket
     }
 

@@ -46,10 +46,27 @@ struct Profile: ResponseEncodable, Sendable {
     }
 }
 
-/// The body of `POST /login`.
+/// The body of `POST /login`. An implausible email or password is a 400 before anything is looked up or
+/// counted (so nobody can fill the login counters with megabytes of made-up addresses).
 struct LoginRequest: Decodable {
     var email: String
     var password: String
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.email = try container.decode(String.self, forKey: .email)
+        self.password = try container.decode(String.self, forKey: .password)
+        guard (3...254).contains(self.email.count), self.email.contains("@"),
+            !self.email.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 32 })
+        else {
+            throw DecodingError.dataCorruptedError(forKey: .email, in: container, debugDescription: "not an email address")
+        }
+        guard (1...200).contains(self.password.count) else {
+            throw DecodingError.dataCorruptedError(forKey: .password, in: container, debugDescription: "a password has 1 to 200 characters")
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case email, password }
 }
 
 /// The body of `PATCH /me`.
@@ -64,22 +81,6 @@ struct NameChange: Decodable {
         }
         return name
     }
-}
-
-/// The image types an avatar may have.
-enum AvatarType: String, CaseIterable, Sendable {
-    case svg = "image/svg+xml"
-    case png = "image/png"
-
-    /// The type named by an upload's `Content-Type`; 415 for anything else.
-    init(_ contentType: String?) throws {
-        guard let type = contentType.flatMap({ Self(rawValue: $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces)) }) else {
-            throw HTTPError(.unsupportedMediaType, message: "an avatar must be image/svg+xml or image/png (got \(contentType ?? "nothing"))")
-        }
-        self = type
-    }
-
-    var fileExtension: String { self == .svg ? "svg" : "png" }
 }
 
 /// A new session id: 128 random bits as 32 hex digits, impossible to guess.

@@ -123,7 +123,7 @@ func buildApplication(_ configuration: LabServerConfiguration) -> some Applicati
     router.put("/me/avatar") { request, _ -> HTTPResponse.Status in
         let memberID = try sessions.memberID(for: request)
         let type = try AvatarType(request.headers[.contentType])
-        let image = try await request.body.collect(upTo: 64 * 1024)
+        let image = try type.checked(await request.body.collect(upTo: 64 * 1024))
         try avatars.save(image, type: type, for: memberID)
         return .noContent
     }
@@ -132,7 +132,7 @@ func buildApplication(_ configuration: LabServerConfiguration) -> some Applicati
     router.get("/members/{id}/avatar") { _, context -> Response in
         let id = try context.parameters.require("id", as: Int.self)
         guard let (image, type) = try avatars.load(for: id) else { throw HTTPError(.notFound, message: "member \(id) has no avatar") }
-        return Response(status: .ok, headers: [.contentType: type.rawValue], body: .init(byteBuffer: image))
+        return Response(status: .ok, headers: type.servingHeaders, body: .init(byteBuffer: image))
     }
 
     return LabApplication.makeApplication(
