@@ -14,9 +14,14 @@ public struct Lesson: Sendable {
 
     /// - Parameter file: a file inside the scenario package (`#filePath` of the test), to find the repository.
     public init(scenarioNumber: String, file: String) throws {
-        self.paths = try LabPaths.discover(from: URL(fileURLWithPath: file).deletingLastPathComponent())
-        self.scenario = try Scenario.find(scenarioNumber, in: self.paths)
-        self.database = LabDatabase(paths: self.paths)
+        let paths = try LabPaths.discover(from: URL(fileURLWithPath: file).deletingLastPathComponent())
+        self.init(scenario: try Scenario.find(scenarioNumber, in: paths), paths: paths)
+    }
+
+    public init(scenario: Scenario, paths: LabPaths) {
+        self.paths = paths
+        self.scenario = scenario
+        self.database = LabDatabase(paths: paths)
     }
 
     /// Starts (or waits for) PostgreSQL, creates and seeds the scenario database.

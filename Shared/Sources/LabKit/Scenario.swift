@@ -32,6 +32,9 @@ public struct Scenario: Sendable {
         public var companions: [Companion]?
         /// Several instances of the server behind a load balancer, instead of one server on ``port``.
         public var instances: Instances?
+        /// Tables the server writes on its own (a scheduled job), not in answer to requests: the bad-input
+        /// check does not count their rows.
+        public var backgroundWrites: [String]?
     }
 
     /// Several instances of the server behind nginx: the learner's URL (``Manifest/port``) is the load

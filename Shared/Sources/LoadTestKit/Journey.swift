@@ -101,10 +101,10 @@ public struct JourneyStep: Codable, Sendable, Equatable {
     }
 
     /// The `Content-Type` sent with the body.
-    var bodyContentType: String { self.contentType ?? "application/json" }
+    public var bodyContentType: String { self.contentType ?? "application/json" }
 
     /// The placeholder names used by the path, the body and the expectation, in that order.
-    var placeholderNames: [String] {
+    public var placeholderNames: [String] {
         RequestTemplate.placeholders(in: self.path) + RequestTemplate.placeholders(in: self.body ?? "")
             + RequestTemplate.placeholders(in: self.expect.bodyContains ?? "")
     }

@@ -139,9 +139,10 @@ public struct RequestTemplate: Codable, Sendable, Equatable {
         Self.fill(self.path, value: value, encode: percentEncode)
     }
 
-    /// The body with each placeholder replaced by `value(name)`, escaped for a JSON string; nil without a body.
-    public func renderBody(_ value: (String) -> String) -> String? {
-        self.body.map { Self.fill($0, value: value, encode: jsonEscape) }
+    /// The body with each placeholder replaced by `value(name)`, escaped for a JSON string (or as it is, for a
+    /// body that is not JSON); nil without a body.
+    public func renderBody(_ value: (String) -> String, escapingJSON: Bool = true) -> String? {
+        self.body.map { Self.fill($0, value: value, encode: escapingJSON ? jsonEscape : { $0 }) }
     }
 
     /// Replaces each `{name}` (letters, digits, `_`) in `text`; other braces, such as a JSON body's own,

@@ -14,7 +14,7 @@ struct Lab: AsyncParsableCommand {
             """,
         subcommands: [
             Up.self, Watch.self, Start.self, Stop.self, Logs.self, Load.self, Compare.self, Psql.self, Seed.self, Reset.self, Check.self, Hint.self,
-            ProgressCommand.self, Database.self,
+            ProgressCommand.self, Database.self, Drill.self, BadInput.self,
             Status.self, Down.self, Build.self, Test.self, Docs.self,
         ]
     )

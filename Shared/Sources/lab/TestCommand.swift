@@ -45,6 +45,9 @@ struct Test: AsyncParsableCommand {
                     ["swift", "build", "-c", "release", "--package-path", folder.path, "--build-tests"] + scratch
                 )
                 try await stage("\(name) tests", ["swift", "test", "-c", "release", "--package-path", folder.path, "--skip-build"] + scratch)
+                try await stage("\(name): faults under load and bad input, server and server-fixed") {
+                    try await ServerRobustness.check(try Scenario(folder: folder), paths: paths) { say($0) } ? 0 : 1
+                }
             }
             try await stage(
                 "documented commands (README.md, SCENARIO.md)",
