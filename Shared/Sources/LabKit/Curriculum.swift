@@ -1,4 +1,4 @@
-/// The track a learner follows (VISION.md, Track 1), for `./lab progress`: scenario numbers and titles, in
+/// The track a learner follows (Track 1 of the product's curriculum), for `./lab progress`: scenario numbers and titles, in
 /// the recommended order. A scenario is playable when its folder exists.
 public enum Curriculum {
     public struct Entry: Sendable {

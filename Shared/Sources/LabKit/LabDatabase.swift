@@ -26,8 +26,8 @@ public struct LabDatabase: Sendable {
     /// `database` as the cluster's administrator. The tooling connects this way when it must work even while
     /// an application holds every ordinary connection slot: PostgreSQL keeps `superuser_reserved_connections`
     /// (3) for administrators.
-    public static func adminURL(database: String = "postgres") throws -> DatabaseURL {
-        try DatabaseURL(PostgresCluster.url(database: database, user: PostgresCluster.adminUser))
+    public func adminURL(database: String = "postgres") throws -> DatabaseURL {
+        try DatabaseURL(PostgresCluster.adminURL(database: database, paths: self.paths))
     }
 
     /// Makes sure PostgreSQL answers: starts the private cluster (native) or waits for the one Docker Compose
@@ -37,9 +37,10 @@ public struct LabDatabase: Sendable {
     public func startServer(waitingUpTo timeout: Duration = .seconds(120)) async throws -> String? {
         guard PostgresCluster.isExternal else {
             let started = try PostgresCluster(paths: self.paths).start()
+            try await self.secureAdminPassword()
             return started ? "started PostgreSQL on 127.0.0.1:\(PostgresCluster.port) (data in \(self.paths.postgresData.path))" : nil
         }
-        let admin = try Self.adminURL()
+        let admin = try self.adminURL()
         let started = ContinuousClock.now
         while true {
             do {
@@ -60,9 +61,24 @@ public struct LabDatabase: Sendable {
         }
     }
 
+    /// A cluster created before each cluster had its own superuser password still has the shared one: give it
+    /// a new random one (saved owner-only in `.lab/postgres/`). Nothing to do for newer clusters.
+    func secureAdminPassword() async throws {
+        guard !FileManager.default.fileExists(atPath: PostgresCluster.adminPasswordFile(self.paths).path) else { return }
+        let password = PostgresCluster.randomPassword()
+        try await self.withConnection(to: try self.adminURL()) { connection in
+            // A password cannot be a bound parameter; it is ours, made of letters and digits only.
+            try await connection.query(
+                PostgresQuery(unsafeSQL: "ALTER ROLE \(PostgresCluster.adminUser) PASSWORD '\(password)'"),
+                logger: self.logger
+            )
+        }
+        try PostgresCluster.saveAdminPassword(password, paths: self.paths)
+    }
+
     /// Creates the application role and the scenario's database if they do not exist.
     public func ensureDatabase(for scenario: Scenario) async throws {
-        let admin = try Self.adminURL()
+        let admin = try self.adminURL()
         try await self.withConnection(to: admin) { connection in
             let role = PostgresCluster.appUser
             let roles = try await connection.query("SELECT 1 FROM pg_roles WHERE rolname = \(role)", logger: self.logger).collect()
@@ -83,7 +99,7 @@ public struct LabDatabase: Sendable {
             }
         }
         // pg_stat_statements ranks queries by total time (scenario 02). Only a superuser may create it.
-        let adminScenario = try Self.adminURL(database: scenario.manifest.database)
+        let adminScenario = try self.adminURL(database: scenario.manifest.database)
         _ = try? await self.withConnection(to: adminScenario) { connection in
             try await connection.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", logger: self.logger)
             // Let the learner clear the statistics before a measurement, as a DBA would grant a developer.
@@ -99,7 +115,7 @@ public struct LabDatabase: Sendable {
     /// Forces a checkpoint (as the admin user: only a superuser may), so a measurement that follows does not
     /// pay for the writes of the one before it.
     public func checkpoint() async throws {
-        let admin = try Self.adminURL()
+        let admin = try self.adminURL()
         try await self.withConnection(to: admin) { connection in
             try await connection.query("CHECKPOINT", logger: self.logger)
         }
@@ -132,7 +148,7 @@ public struct LabDatabase: Sendable {
     /// - Parameter asAdmin: connect as the administrator, in a reserved slot: works even while a server's
     ///   pool holds every ordinary connection (scenario 03's "pool of 200").
     public func strings(_ sql: String, on scenario: Scenario, asAdmin: Bool = false) async throws -> [String] {
-        let url = asAdmin ? try Self.adminURL(database: scenario.manifest.database) : try Self.url(for: scenario)
+        let url = asAdmin ? try self.adminURL(database: scenario.manifest.database) : try Self.url(for: scenario)
         return try await self.withConnection(to: url) { connection in
             var values: [String] = []
             do {

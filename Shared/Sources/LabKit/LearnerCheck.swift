@@ -58,7 +58,8 @@ public struct LearnerCheck: Sendable {
 
         // Observations that only exist while the server is busy (e.g. connections idle in transaction).
         let duringLoad = checks.filter { $0.observe.sqlDuringLoad != nil }
-        let sampler = Task { () -> [String: Double] in
+        // Sampled while the load runs; a load that fails cancels it (async let never outlives this scope).
+        async let sampling: [String: Double] = {
             try await Task.sleep(for: .seconds(plan.durationSeconds / 3))
             var largest: [String: Double] = [:]
             for _ in 0..<10 {
@@ -70,11 +71,11 @@ public struct LearnerCheck: Sendable {
                 try await Task.sleep(for: .milliseconds(200))
             }
             return largest
-        }
+        }()
         let (result, server) = try await ServerMetricsSummary.observe(self.scenario.allInstances) {
             try await LoadGenerator.run(plan) { progress?($0) }
         }
-        let sampled = try await sampler.value
+        let sampled = try await sampling
 
         var findings: [Finding] = []
         for problem in checks {

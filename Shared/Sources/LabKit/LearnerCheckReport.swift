@@ -51,41 +51,55 @@ public enum LearnerCheckReport {
         return lines.joined(separator: "\n")
     }
 
-    /// Printed after the learner's first pass: where the reference solution is, and their numbers next to it.
-    public static func reveal(scenario: Scenario, yours: LearnerProgress.Numbers, reference: LearnerProgress.Numbers?) -> String {
+    /// Printed after each pass of the learner's own server: where the reference solution is (with a 🎉 the
+    /// first time), and their numbers next to it once the reference has been measured here.
+    public static func reveal(scenario: Scenario, yours: LearnerProgress.Numbers, reference: LearnerProgress.Numbers?, first: Bool) -> String {
         var lines = [
-            "🎉 First pass of scenario \(scenario.number)! The reference solution is yours to read now:",
+            first
+                ? "🎉 First pass of scenario \(scenario.number)! The reference solution is yours to read now:"
+                : "Passed again. The reference solution, to compare with yours:",
             "     \(scenario.folderName)/Sources/server-fixed/  (every change explained in comments)",
         ]
         if let fix = scenario.manifest.fix { lines.append("     \(scenario.folderName)/\(fix)") }
-        lines.append("   Compare it with what you did: the Reflect section of SCENARIO.md points there too.")
+        if first { lines.append("   Compare it with what you did: the Reflect section of SCENARIO.md points there too.") }
         lines.append("")
         if let reference {
-            func row(_ label: String, _ you: String, _ ref: String) -> String {
-                "     " + label.padding(toLength: 14, withPad: " ", startingAt: 0) + you.padding(toLength: 14, withPad: " ", startingAt: 0) + ref
-            }
-            lines.append("   Your numbers and the reference's, both measured on this machine:")
-            lines.append(row("", "you", "reference"))
-            lines.append(row("throughput", "\(Int(yours.requestsPerSecond.rounded())) req/s", "\(Int(reference.requestsPerSecond.rounded())) req/s"))
-            lines.append(row("p99", "\(Int(yours.p99Milliseconds.rounded())) ms", "\(Int(reference.p99Milliseconds.rounded())) ms"))
-            lines.append(row("success", String(format: "%.2f%%", yours.successRate), String(format: "%.2f%%", reference.successRate)))
+            lines.append(Self.sideBySide(yours: yours, reference: reference))
         } else {
             let n = scenario.number
             lines.append("   To see the reference's numbers next to yours, check it on this machine: stop your server (Ctrl-C in")
             lines.append("   its terminal, or ./lab stop \(n) if it runs in the background), then")
             lines.append("     ./lab start \(n) --fixed; ./lab check \(n); ./lab stop \(n)")
+            if scenario.manifest.fix != nil {
+                lines.append("   (with your database as it is: the reference's own indexes are in \(scenario.manifest.fix!))")
+            }
             lines.append("   and start yours again with ./lab up \(n).")
         }
         return lines.joined(separator: "\n")
     }
 
+    /// The learner's best numbers and the reference's, in two columns.
+    public static func sideBySide(yours: LearnerProgress.Numbers, reference: LearnerProgress.Numbers) -> String {
+        func row(_ label: String, _ you: String, _ ref: String) -> String {
+            "     " + label.padding(toLength: 14, withPad: " ", startingAt: 0) + you.padding(toLength: 14, withPad: " ", startingAt: 0) + ref
+        }
+        return [
+            "   Your best numbers and the reference's, both measured on this machine:",
+            row("", "you", "reference"),
+            row("throughput", "\(Int(yours.requestsPerSecond.rounded())) req/s", "\(Int(reference.requestsPerSecond.rounded())) req/s"),
+            row("p99", "\(Int(yours.p99Milliseconds.rounded())) ms", "\(Int(reference.p99Milliseconds.rounded())) ms"),
+            row("success", String(format: "%.2f%%", yours.successRate), String(format: "%.2f%%", reference.successRate)),
+        ].joined(separator: "\n")
+    }
+
     /// The numbers progress keeps from one check.
-    public static func numbers(_ result: LoadResult, at date: Date = Date()) -> LearnerProgress.Numbers {
+    public static func numbers(_ outcome: LearnerCheck.Outcome, at date: Date = Date()) -> LearnerProgress.Numbers {
         LearnerProgress.Numbers(
-            requestsPerSecond: result.totals.requestsPerSecond,
-            p99Milliseconds: result.totals.latency.p99,
-            successRate: result.totals.successRate,
-            measuredAt: date
+            requestsPerSecond: outcome.result.totals.requestsPerSecond,
+            p99Milliseconds: outcome.result.totals.latency.p99,
+            successRate: outcome.result.totals.successRate,
+            measuredAt: date,
+            passed: outcome.passed
         )
     }
 }

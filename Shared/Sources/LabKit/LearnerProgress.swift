@@ -14,8 +14,8 @@ import Foundation
 ///       "firstLoadTest": "2026-11-25T10:05:00Z",
 ///       "firstPass": "2026-11-25T10:40:00Z",
 ///       "checks": 3,
-///       "best": {"requestsPerSecond": 1650, "p99Milliseconds": 88, "successRate": 100, "measuredAt": "..."},
-///       "reference": {"requestsPerSecond": 1700, "p99Milliseconds": 80, "successRate": 100, "measuredAt": "..."},
+///       "best": {"requestsPerSecond": 1650, "p99Milliseconds": 88, "successRate": 100, "passed": true, "measuredAt": "..."},
+///       "reference": {"requestsPerSecond": 1700, "p99Milliseconds": 80, "successRate": 100, "passed": true, "measuredAt": "..."},
 ///       "hintsShown": {"connection-per-request": 2},
 ///       "lastFindings": ["email-seq-scan"]
 ///     }
@@ -40,9 +40,10 @@ public struct LearnerProgress: Codable, Sendable, Equatable {
         public var firstPass: Date?
         /// How many checks ran on the learner's server.
         public var checks: Int?
-        /// The learner's best passing check (highest throughput); before a pass, the best check so far.
+        /// The learner's best check: passing first, then by success rate, then by throughput
+        /// (``Numbers/isBetter(than:)``).
         public var best: Numbers?
-        /// The reference solution (server-fixed) measured by `./lab check` on this machine.
+        /// The reference solution (server-fixed) measured by a passing `./lab check` on this machine.
         public var reference: Numbers?
         /// Problem id → the highest hint level shown (1 to 3).
         public var hintsShown: [String: Int]?
@@ -50,6 +51,40 @@ public struct LearnerProgress: Codable, Sendable, Equatable {
         public var lastFindings: [String]?
 
         public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case started, firstLoadTest, firstPass, checks, best, reference, hintsShown, lastFindings
+        }
+
+        /// Reads every field it can: one unreadable field (edited by hand, written by a newer lab) is dropped
+        /// and named in ``ProgressStore/load()``'s warning, never the whole progress.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let dropped = decoder.userInfo[DroppedFields.key] as? DroppedFields
+            func field<T: Decodable>(_ key: CodingKeys) -> T? {
+                do {
+                    return try container.decodeIfPresent(T.self, forKey: key)
+                } catch {
+                    dropped?.add(decoder.codingPath.map(\.stringValue).joined(separator: ".") + "." + key.stringValue)
+                    return nil
+                }
+            }
+            self.started = field(.started)
+            self.firstLoadTest = field(.firstLoadTest)
+            self.firstPass = field(.firstPass)
+            self.checks = field(.checks)
+            self.best = field(.best)
+            self.reference = field(.reference)
+            self.hintsShown = field(.hintsShown)
+            self.lastFindings = field(.lastFindings)
+        }
+    }
+
+    /// The fields a lenient read had to drop, collected through the decoder's `userInfo`.
+    final class DroppedFields: @unchecked Sendable {
+        static let key = CodingUserInfoKey(rawValue: "droppedFields")!
+        var names: [String] = []
+        func add(_ name: String) { self.names.append(name) }
     }
 
     public struct Numbers: Codable, Sendable, Equatable {
@@ -57,12 +92,26 @@ public struct LearnerProgress: Codable, Sendable, Equatable {
         public var p99Milliseconds: Double
         public var successRate: Double
         public var measuredAt: Date
+        /// Whether that check passed (nil in files written before this was recorded).
+        public var passed: Bool?
 
-        public init(requestsPerSecond: Double, p99Milliseconds: Double, successRate: Double, measuredAt: Date) {
+        public init(requestsPerSecond: Double, p99Milliseconds: Double, successRate: Double, measuredAt: Date, passed: Bool? = nil) {
             self.requestsPerSecond = requestsPerSecond
             self.p99Milliseconds = p99Milliseconds
             self.successRate = successRate
             self.measuredAt = measuredAt
+            self.passed = passed
+        }
+
+        /// Whether these numbers make a better "best" than `other`: a passing check beats a failing one, then
+        /// the higher success rate, then the higher throughput (a fast run that failed half its requests is
+        /// not a best).
+        public func isBetter(than other: Numbers) -> Bool {
+            let mine = (self.passed ?? false, self.successRate, self.requestsPerSecond)
+            let theirs = (other.passed ?? false, other.successRate, other.requestsPerSecond)
+            if mine.0 != theirs.0 { return mine.0 }
+            if mine.1 != theirs.1 { return mine.1 > theirs.1 }
+            return mine.2 > theirs.2
         }
     }
 }
@@ -93,10 +142,19 @@ public struct ProgressStore: Sendable {
         guard let data = FileManager.default.contents(atPath: self.file.path) else { return (LearnerProgress(), nil) }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        if let progress = try? decoder.decode(LearnerProgress.self, from: data), progress.version <= LearnerProgress.currentVersion {
-            return (progress, nil)
-        }
+        let dropped = LearnerProgress.DroppedFields()
+        decoder.userInfo[LearnerProgress.DroppedFields.key] = dropped
         let aside = self.file.appendingPathExtension("unreadable")
+        if let progress = try? decoder.decode(LearnerProgress.self, from: data), progress.version <= LearnerProgress.currentVersion {
+            guard !dropped.names.isEmpty else { return (progress, nil) }
+            try? FileManager.default.removeItem(at: aside)
+            try? FileManager.default.copyItem(at: self.file, to: aside)
+            return (
+                progress,
+                "your progress file (\(self.file.path)) had fields that could not be read: \(dropped.names.sorted().joined(separator: ", ")). "
+                    + "They were left out and everything else is kept; the file as it was is kept as \(aside.lastPathComponent)."
+            )
+        }
         try? FileManager.default.removeItem(at: aside)
         try? FileManager.default.moveItem(at: self.file, to: aside)
         return (

@@ -64,14 +64,15 @@ public struct Lesson: Sendable {
             if let seconds { plan.durationSeconds = seconds }
             if !only.isEmpty { plan = plan.keepingOnly(only) }
             let loadPlan = plan
-            let observer = Task {
+            // Observed while the load runs; a load that fails cancels it (async let never outlives this scope).
+            async let observing: Observed = {
                 try await Task.sleep(for: .seconds(loadPlan.durationSeconds / 3))
                 return try await during()
-            }
+            }()
             let (result, summary) = try await ServerMetricsSummary.observe(self.scenario.allInstances) {
                 try await LoadGenerator.run(loadPlan)
             }
-            let observed = try await observer.value
+            let observed = try await observing
             let log = ServerProcess(scenario: self.scenario, paths: self.paths).logTail(lines: 10_000)
             var report = "--- \(label) ---\n" + LoadReport.render(result, targets: self.scenario.manifest.targets)
             if let summary { report += "\n" + summary.render() }

@@ -81,7 +81,7 @@ public struct Observability: Sendable {
             return message
         }
         var environment = ProcessInfo.processInfo.environment
-        environment["DATA_SOURCE_NAME"] = PostgresCluster.url(database: "postgres", user: PostgresCluster.adminUser) + "?sslmode=disable"
+        environment["DATA_SOURCE_NAME"] = try PostgresCluster.adminURL(database: "postgres", paths: self.paths) + "?sslmode=disable"
         let child = try self.exporter.start([binary, "--web.listen-address=127.0.0.1:\(Self.exporterPort)"], environment: environment)
         try await self.waitUntilListening(Self.exporterPort, process: self.exporter, child: child)
         return "started the PostgreSQL exporter: http://127.0.0.1:\(Self.exporterPort)/metrics"

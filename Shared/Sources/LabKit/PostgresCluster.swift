@@ -11,7 +11,12 @@ public struct PostgresCluster: Sendable {
     public static let adminUser = "lab_admin"
     /// The role scenario servers and `./lab psql` use: not a superuser, like an application in production.
     public static let appUser = "lab"
+    /// The application role's password: well known on purpose (it is in every scenario's default
+    /// `DATABASE_URL`, and the cluster listens on loopback only). The superuser's is not: ``adminPassword(paths:)``.
     public static let password = "lab"
+    /// The superuser's password in Docker Compose (`docker-compose.base.yml`, `LAB_POSTGRES_ADMIN_PASSWORD`),
+    /// and of clusters created before each cluster got its own.
+    static let sharedAdminPassword = "lab"
 
     public let paths: LabPaths
     public let binDir: URL
@@ -129,7 +134,9 @@ public struct PostgresCluster: Sendable {
         }
         try self.prepareFolders()
         let passwordFile = self.paths.postgres.appendingPathComponent("initdb-password")
-        try Self.password.write(to: passwordFile, atomically: true, encoding: .utf8)
+        let adminPassword = Self.randomPassword()
+        try Self.saveAdminPassword(adminPassword, paths: self.paths)
+        try adminPassword.write(to: passwordFile, atomically: true, encoding: .utf8)
         try self.giveToServerUser(passwordFile)
         defer { try? fm.removeItem(at: passwordFile) }
         try Shell.checked(
@@ -184,7 +191,44 @@ public struct PostgresCluster: Sendable {
     }
 
     /// Connection URL for `database` as the application role.
-    public static func url(database: String, user: String = appUser) -> String {
-        "postgres://\(user):\(password)@127.0.0.1:\(port)/\(database)"
+    public static func url(database: String) -> String {
+        "postgres://\(appUser):\(password)@127.0.0.1:\(port)/\(database)"
+    }
+
+    /// Connection URL for `database` as the superuser.
+    public static func adminURL(database: String, paths: LabPaths) throws -> String {
+        "postgres://\(adminUser):\(try adminPassword(paths: paths))@127.0.0.1:\(port)/\(database)"
+    }
+
+    /// Where the superuser's password is kept: `.lab/postgres/admin-password`, readable by its owner only.
+    static func adminPasswordFile(_ paths: LabPaths) -> URL { paths.postgres.appendingPathComponent("admin-password") }
+
+    /// The superuser's password. Each native cluster gets its own at creation, so that another user of the
+    /// machine cannot become superuser of the lab's PostgreSQL (a superuser can run programs as the server's
+    /// user, `COPY ... FROM PROGRAM`). Docker Compose's is set in its file (`LAB_POSTGRES_ADMIN_PASSWORD`).
+    public static func adminPassword(paths: LabPaths) throws -> String {
+        if Self.isExternal { return ProcessInfo.processInfo.environment["LAB_POSTGRES_ADMIN_PASSWORD"] ?? Self.sharedAdminPassword }
+        guard let saved = try? String(contentsOf: Self.adminPasswordFile(paths), encoding: .utf8) else {
+            // A cluster made before clusters had their own password: ``secureAdminPassword()`` replaces it.
+            return Self.sharedAdminPassword
+        }
+        return saved.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A new random password of letters and digits.
+    static func randomPassword() -> String {
+        var random = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        return String((0..<24).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
+    }
+
+    /// Saves the superuser's password for ``adminPassword(paths:)``, readable by its owner only.
+    static func saveAdminPassword(_ password: String, paths: LabPaths) throws {
+        let file = Self.adminPasswordFile(paths)
+        try FileManager.default.createDirectory(at: paths.postgres, withIntermediateDirectories: true)
+        try? FileManager.default.removeItem(at: file)
+        guard FileManager.default.createFile(atPath: file.path, contents: Data(password.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw LabError("could not write \(file.path)")
+        }
     }
 }

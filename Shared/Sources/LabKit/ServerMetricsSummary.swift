@@ -89,38 +89,41 @@ public struct ServerMetricsSummary: Sendable, Equatable {
 
     /// Reads `/metrics` on `port` once a second until `body` returns; nil when the server has no `/metrics`
     /// (e.g. a load test against something else).
-    public static func observe<T: Sendable>(port: Int, during body: () async throws -> T) async rethrows -> (T, ServerMetricsSummary?) {
+    public static func observe<T: Sendable>(port: Int, during body: () async throws -> T) async throws -> (T, ServerMetricsSummary?) {
         try await self.observe([ServerInstance(name: nil, port: port)], during: body)
     }
 
-    /// Reads every instance's `/metrics` once a second until `body` returns, and adds them up. Instances that
-    /// do not answer before and after are left out; nil when none does.
+    /// Reads every instance's `/metrics` once a second until `body` returns (or throws: the sampling never
+    /// outlives it), and adds them up. Instances that do not answer before and after are left out; nil when
+    /// none does.
     public static func observe<T: Sendable>(
         _ instances: [ServerInstance],
         during body: () async throws -> T
-    ) async rethrows -> (T, ServerMetricsSummary?) {
+    ) async throws -> (T, ServerMetricsSummary?) {
         let before = instances.map { ServerMetrics.fetch(port: $0.port) }
-        let peaks = Mutex((inUse: 0.0, waiting: 0.0))
-        let sampler = Task.detached {
-            while !Task.isCancelled {
-                // Instances' gauges at the same moment, added up: the peak of the whole fleet.
-                let now = ServerMetrics(samples: instances.compactMap { ServerMetrics.fetch(port: $0.port) }.flatMap(\.samples))
-                peaks.withLock {
-                    $0.inUse = max($0.inUse, now.sum("db_pool_connections_in_use"))
-                    $0.waiting = max($0.waiting, now.sum("db_pool_requests_waiting"))
+        let peaks = Peaks()
+        let result = try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    // Instances' gauges at the same moment, added up: the peak of the whole fleet.
+                    let now = ServerMetrics(samples: instances.compactMap { ServerMetrics.fetch(port: $0.port) }.flatMap(\.samples))
+                    peaks.value.withLock {
+                        $0.inUse = max($0.inUse, now.sum("db_pool_connections_in_use"))
+                        $0.waiting = max($0.waiting, now.sum("db_pool_requests_waiting"))
+                    }
+                    try? await Task.sleep(for: .seconds(1))
                 }
-                try? await Task.sleep(for: .seconds(1))
             }
+            defer { group.cancelAll() }
+            return try await body()
         }
-        let result = try await body()
-        sampler.cancel()
         let after = instances.map { ServerMetrics.fetch(port: $0.port) }
         var pairs: [(instance: ServerInstance, before: ServerMetrics, after: ServerMetrics)] = []
         for (index, instance) in instances.enumerated() {
             if let earlier = before[index], let later = after[index] { pairs.append((instance, earlier, later)) }
         }
         guard !pairs.isEmpty else { return (result, nil) }
-        let (inUse, waiting) = peaks.withLock { ($0.inUse, $0.waiting) }
+        let (inUse, waiting) = peaks.value.withLock { ($0.inUse, $0.waiting) }
         var summary = ServerMetricsSummary(
             before: ServerMetrics(samples: pairs.flatMap(\.before.samples)),
             after: ServerMetrics(samples: pairs.flatMap(\.after.samples)),
@@ -133,4 +136,9 @@ public struct ServerMetricsSummary: Sendable, Equatable {
         }
         return (result, summary)
     }
+}
+
+/// The highest gauges seen while sampling, shared with the sampling task.
+private final class Peaks: Sendable {
+    let value = Mutex((inUse: 0.0, waiting: 0.0))
 }

@@ -87,11 +87,7 @@ public struct ServerProcess: Sendable {
         extraEnvironment: [String: String] = [:],
         instances count: Int? = nil
     ) async throws -> [(instance: ServerInstance, pid: Int32)] {
-        if let (pid, running) = self.running() {
-            throw LabError(
-                "\(running) of \(self.scenario.folderName) is already running (pid \(pid)). Stop it first: ./lab stop \(self.scenario.number)"
-            )
-        }
+        try self.ensureNotRunning()
         let instances = try self.scenario.instances(count: count)
         try self.ensurePortsFree(instances)
         // The log of an instance that does not run this time (c of an earlier --instances 3) would look current.
@@ -148,6 +144,15 @@ public struct ServerProcess: Sendable {
     /// SIGTERM, wait up to 15 s, then SIGKILL.
     public static func terminate(pid: Int32) async {
         await BackgroundProcess.terminate(pid: pid)
+    }
+
+    /// Fails with a clear message when a background server of this scenario already runs.
+    public func ensureNotRunning() throws {
+        if let (pid, running) = self.running() {
+            throw LabError(
+                "\(running) of \(self.scenario.folderName) is already running (pid \(pid)). Stop it first: ./lab stop \(self.scenario.number)"
+            )
+        }
     }
 
     /// Fails with a clear message when something already listens on the scenario's port (or, with a load

@@ -1,8 +1,9 @@
 import Hummingbird
 
-/// Gives every error answer a message. Hummingbird answers a path no route matches, or a body larger than a
-/// route accepts, with a bare status and an empty body, which looks like a broken server to someone trying
-/// the API with curl. Errors that already carry a message ("no user 42") pass through unchanged.
+/// Gives every error answer a message. Hummingbird answers a path no route matches, a body larger than a
+/// route accepts, or an error nobody expected (a 500), with a bare status and an empty body, which looks like
+/// a dead server to someone trying the API with curl. Errors that already carry a message ("no user 42")
+/// pass through unchanged.
 public struct ErrorMessageMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
 
@@ -21,6 +22,11 @@ public struct ErrorMessageMiddleware<Context: RequestContext>: RouterMiddleware 
             }
             guard ((try? error.response(from: request, context: context))?.body.contentLength ?? 0) == 0 else { throw error }
             throw HTTPError(error.status, message: Self.message(error.status, request))
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            // A bug: the error was not expected. The log has the details (DatabaseErrorMiddleware logged it).
+            throw HTTPError(.internalServerError, message: "the server failed on this request; its log says why")
         }
     }
 

@@ -82,7 +82,8 @@ struct InstanceHeaderResponder<Base: HTTPResponder>: HTTPResponder where Base.Co
         do {
             response = try await self.base.respond(to: request, context: context)
         } catch let error as any HTTPResponseError {
-            // Errors become responses further out; do it here so they carry the header too.
+            // Errors become responses further out; do it here so they carry the header too. Every error
+            // reaches here as an HTTPResponseError: ErrorMessageMiddleware turns the unexpected ones into 500s.
             response = try error.response(from: request, context: context)
         }
         response.headers[Self.header] = instance

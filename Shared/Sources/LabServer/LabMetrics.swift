@@ -2,12 +2,14 @@ import Metrics
 import Prometheus
 import Synchronization
 
-/// The one Prometheus registry of a lab server process, and the metric families every scenario shares.
+/// The one Prometheus registry of a lab server process, and what every scenario's `/metrics` shares.
 ///
-/// Everything a learner sees on `/metrics` (and in Grafana) is registered here, in one place, so the names
-/// stay the same across scenarios and dashboards can be written once. swift-prometheus `fatalError`s when
-/// one name is registered twice with a different type, help text or buckets: keeping every family in this
-/// file is what prevents that.
+/// Every metric family a learner sees on `/metrics` (and in Grafana) is registered in this registry by one
+/// type of this target, each family in one place: requests by ``HTTPMetrics``, the pool and queries by
+/// ``DatabaseMetrics``, the process by ``ProcessMetrics``, the program's name here. So the names stay the
+/// same across scenarios and dashboards can be written once; and since swift-prometheus `fatalError`s when
+/// one name is registered twice with a different type, help text or buckets, a family is never declared in
+/// two places.
 public enum LabMetrics {
     /// The registry `/metrics` renders. Also the backend of swift-metrics after ``bootstrap()``, so metrics
     /// emitted by libraries through the swift-metrics API end up on the same page.

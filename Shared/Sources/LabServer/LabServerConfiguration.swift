@@ -1,4 +1,5 @@
 import Configuration
+import Foundation
 import Logging
 
 /// Where a lab server listens and which database it uses, read in one place with swift-configuration.
@@ -75,6 +76,18 @@ public struct LabServerConfiguration: Sendable, Equatable {
             throw ConfigurationError(key: key, value: text, expected: expected)
         }
         return value
+    }
+
+    /// ``load(defaultDatabase:arguments:environment:)``, or, when the configuration cannot be used, a one-line
+    /// error on standard error and exit status 2: a typo in `DATABASE_URL` deserves a sentence, not a crash
+    /// report and a backtrace.
+    public static func loadOrExit(defaultDatabase: String) -> Self {
+        do {
+            return try Self.load(defaultDatabase: defaultDatabase)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            exit(2)
+        }
     }
 
     /// Reads the command line and the environment of this process.

@@ -20,8 +20,13 @@ struct DetachedWatch {
     /// first build may take minutes) or the loop gives up. Safe to run again: a running one is kept.
     func start() async throws {
         let watch = Self.process(self.scenario, paths: self.paths)
-        if let (pid, running) = watch.running() {
-            printStep("\(running) is already running in watch mode (pid \(pid)) on \(self.scenario.serverURL)")
+        if let (_, running) = watch.running() {
+            printStep("already running: " + (scenarioState(self.scenario, paths: self.paths) ?? "\(running) in watch mode"))
+            if ServerProcess.healthStatus(port: self.scenario.manifest.port) != 200 {
+                say(
+                    "  Its output says why: ./lab logs \(self.scenario.number). To start over: ./lab stop \(self.scenario.number), then run this again."
+                )
+            }
             if running != self.product {
                 say("  (to switch to \(self.product): ./lab stop \(self.scenario.number), then run this again)")
             }

@@ -28,37 +28,41 @@ struct Check: AsyncParsableCommand {
             var entry = progress.scenarios[scenario.number] ?? LearnerProgress.Scenario()
             say(LearnerCheckReport.render(outcome, scenario: scenario, hintsShown: entry.hintsShown ?? [:]))
 
-            let numbers = LearnerCheckReport.numbers(outcome.result)
+            let numbers = LearnerCheckReport.numbers(outcome)
             if outcome.server?.program == "server-fixed" {
-                // The reference, not the learner's work: keep its numbers for the side-by-side after a pass.
-                entry.reference = numbers
-                say(
-                    """
-
-                    This was the reference solution (server-fixed), not your server: its numbers are saved as the reference, to show \
-                    next to yours after your first pass. To check your own work, run your server (./lab up \(scenario.number)).
-                    """
-                )
+                // The reference, not the learner's work. Its numbers are kept for the side-by-side only when it
+                // passed: a reference that failed here (a busy machine, a database without its fix) is no yardstick.
+                if outcome.passed {
+                    entry.reference = numbers
+                    say("\nThis was the reference solution (server-fixed), not your server: its numbers are saved as the reference.")
+                    if let best = entry.best, entry.firstPass != nil {
+                        say(LearnerCheckReport.sideBySide(yours: best, reference: numbers))
+                    } else {
+                        say(
+                            "They will show next to yours after your first pass. To check your own work, run your server (./lab up \(scenario.number))."
+                        )
+                    }
+                } else {
+                    var why = "Was the machine busy with something else? Check it again in a quiet moment."
+                    if let fix = scenario.manifest.fix {
+                        why = "Its database half is \(fix): apply it with ./lab psql \(scenario.number) -f \(fix), then check again."
+                    }
+                    say(
+                        "\nThis was the reference solution (server-fixed), and it did not pass here, so its numbers are not kept as the reference. \(why)"
+                    )
+                }
             } else {
                 let now = Date()
                 entry.started = entry.started ?? now
                 entry.firstLoadTest = entry.firstLoadTest ?? now
                 entry.checks = (entry.checks ?? 0) + 1
                 entry.lastFindings = outcome.findings.map(\.problem.id)
-                let better =
-                    entry.best.map { best in
-                        entry.firstPass == nil
-                            ? numbers.requestsPerSecond > best.requestsPerSecond
-                            : outcome.passed && numbers.requestsPerSecond > best.requestsPerSecond
-                    } ?? true
-                if better { entry.best = numbers }
-                if outcome.passed, entry.firstPass == nil {
-                    entry.firstPass = now
-                    entry.best = numbers
-                    say("")
-                    say(LearnerCheckReport.reveal(scenario: scenario, yours: numbers, reference: entry.reference))
-                }
+                if entry.best.map({ numbers.isBetter(than: $0) }) ?? true { entry.best = numbers }
                 if outcome.passed {
+                    let first = entry.firstPass == nil
+                    entry.firstPass = entry.firstPass ?? now
+                    say("")
+                    say(LearnerCheckReport.reveal(scenario: scenario, yours: entry.best ?? numbers, reference: entry.reference, first: first))
                     say("\nYour progress: ./lab progress")
                 }
             }

@@ -26,8 +26,8 @@ struct Up: AsyncParsableCommand {
                 return
             }
             // In a Codespace the post-start step already runs watch mode in the background.
-            if let (pid, running) = DetachedWatch.process(scenario, paths: paths).running() {
-                printStep("\(running) already runs in watch mode in the background (pid \(pid)) on \(scenario.serverURL).")
+            if DetachedWatch.process(scenario, paths: paths).running() != nil {
+                printStep("already running: " + (scenarioState(scenario, paths: paths) ?? "watch mode in the background"))
                 say(
                     """
                       Its output (rebuilds, compiler errors):  ./lab logs \(scenario.number) --follow
@@ -77,6 +77,10 @@ struct Start: AsyncParsableCommand {
         try await reportingErrors {
             let (paths, scenario) = try self.scenario.resolve()
             let count = try scenario.instances(count: self.instances.instances).count
+            let server = ServerProcess(scenario: scenario, paths: paths)
+            // Before building: a port in use is known now, not after a build of half a minute.
+            try server.ensureNotRunning()
+            try server.ensurePortsFree(try scenario.instances(count: count))
             let url = try await prepareDatabase(scenario, paths: paths)
             try await startObservability(paths: paths)
             let product = productName(fixed: self.fixed)
@@ -84,7 +88,6 @@ struct Start: AsyncParsableCommand {
             for line in try await Companions(scenario: scenario, paths: paths).start(build: true) { printStep(line) }
             printStep("building \(product) (release)...")
             let binary = try SwiftBuild(paths: paths).build(scenario, product: product, streamOutput: true)
-            let server = ServerProcess(scenario: scenario, paths: paths)
             let started = try await server.startBackground(binary: binary, product: product, databaseURL: url, instances: count)
             if scenario.hasLoadBalancer {
                 let list = started.map { "\($0.instance.label), pid \($0.pid)" }.joined(separator: "; ")

@@ -8,6 +8,20 @@ import LoadTestKit
 struct Test: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run all tests: Shared unit tests, then every scenario's lesson and docs tests.")
 
+    /// The groups of stages, in the order they run.
+    enum Group: String, CaseIterable, ExpressibleByArgument {
+        case format, shared, scenarios, robustness, docs
+        case postStart = "post-start"
+        case watch
+    }
+
+    @Option(help: "Run only these groups of stages (\(Group.allCases.map(\.rawValue).joined(separator: ", "))); repeatable. Default: all.")
+    var only: [Group] = []
+    @Option(help: "With scenarios or robustness: only this scenario (01 or scenario-01-single-server); repeatable.")
+    var scenario: [String] = []
+
+    func runs(_ group: Group) -> Bool { self.only.isEmpty || self.only.contains(group) }
+
     func run() async throws {
         try await reportingErrors {
             let paths = try LabPaths.discover()
@@ -27,35 +41,54 @@ struct Test: AsyncParsableCommand {
             let swiftFolders =
                 ["Shared/Sources", "Shared/Tests"]
                 + paths.scenarioFolders().flatMap { ["\($0.lastPathComponent)/Sources", "\($0.lastPathComponent)/Tests"] }
-            try await stage("swift format lint", ["swift", "format", "lint", "--strict", "-r"] + swiftFolders, in: paths.root)
+            if self.runs(.format) {
+                try await stage("swift format lint", ["swift", "format", "lint", "--strict", "-r"] + swiftFolders, in: paths.root)
+            }
             let shared = paths.root.appendingPathComponent("Shared").path
-            try await stage(
-                "build Shared + tests (release)",
-                ["swift", "build", "-c", "release", "--package-path", shared, "--build-tests"] + scratch
-            )
-            try await stage("Shared unit tests", ["swift", "test", "-c", "release", "--package-path", shared, "--skip-build"] + scratch)
+            if self.runs(.shared) {
+                try await stage(
+                    "build Shared + tests (release)",
+                    ["swift", "build", "-c", "release", "--package-path", shared, "--build-tests"] + scratch
+                )
+                try await stage("Shared unit tests", ["swift", "test", "-c", "release", "--package-path", shared, "--skip-build"] + scratch)
+            }
             let databaseStart = ContinuousClock.now
             try await LabDatabase(paths: paths).startServer()
             timings.append(("start PostgreSQL", (ContinuousClock.now - databaseStart).seconds))
-            for folder in paths.scenarioFolders() {
+            let chosen = try self.scenario.map { try Scenario.find($0, in: paths).folderName }
+            for folder in paths.scenarioFolders() where chosen.isEmpty || chosen.contains(folder.lastPathComponent) {
                 let name = folder.lastPathComponent
+                guard self.runs(.scenarios) || self.runs(.robustness) else { break }
                 try SwiftBuild(paths: paths).prepareScratch(for: try Scenario(folder: folder))
                 try await stage(
                     "build \(name) + tests (release)",
                     ["swift", "build", "-c", "release", "--package-path", folder.path, "--build-tests"] + scratch
                 )
-                try await stage("\(name) tests", ["swift", "test", "-c", "release", "--package-path", folder.path, "--skip-build"] + scratch)
-                try await stage("\(name): faults under load and bad input, server and server-fixed") {
-                    try await ServerRobustness.check(try Scenario(folder: folder), paths: paths) { say($0) } ? 0 : 1
+                if self.runs(.scenarios) {
+                    try await stage("\(name) tests", ["swift", "test", "-c", "release", "--package-path", folder.path, "--skip-build"] + scratch)
+                }
+                if self.runs(.robustness) {
+                    try await stage("\(name): faults under load and bad input, server and server-fixed") {
+                        try await ServerRobustness.check(try Scenario(folder: folder), paths: paths) { say($0) } ? 0 : 1
+                    }
                 }
             }
-            try await stage(
-                "documented commands (README.md, SCENARIO.md)",
-                [paths.scratch.appendingPathComponent("release/lab").path, "docs-check"],
-                in: paths.root
-            )
-            try await stage("devcontainer post-start script, twice, against the runner's PostgreSQL") {
-                try await PostStartCheck(paths: paths).run()
+            if self.runs(.docs) {
+                try await stage(
+                    "documented commands (README.md, SCENARIO.md)",
+                    [paths.scratch.appendingPathComponent("release/lab").path, "docs-check"],
+                    in: paths.root
+                )
+            }
+            if self.runs(.postStart) {
+                try await stage("devcontainer post-start script, twice, against the runner's PostgreSQL") {
+                    try await PostStartCheck(paths: paths).run()
+                }
+            }
+            if self.runs(.watch) {
+                try await stage("watch mode outlives its server (killed; exiting at start-up)") {
+                    try await WatchModeCheck(paths: paths).run()
+                }
             }
             say("\nStage times:")
             for (name, seconds) in timings { say("  \(String(format: "%7.1f", seconds)) s  \(name)") }

@@ -25,7 +25,11 @@ struct WatchMode {
         Signals.install()
         let marker = Self.process(self.scenario, paths: self.paths)
         try? marker.recordCurrentProcess(tag: self.product)
-        defer { marker.forget() }
+        let state = WatchState(scenario: self.scenario, paths: self.paths)
+        defer {
+            marker.forget()
+            state.clear()
+        }
         let builder = SwiftBuild(paths: self.paths)
         let server = ServerProcess(scenario: self.scenario, paths: self.paths)
         try server.ensurePortsFree(self.instances)
@@ -34,18 +38,20 @@ struct WatchMode {
         printStep(
             "building \(self.product) (release\(firstBuild ? "; the very first build compiles the dependencies and takes several minutes" : ""))..."
         )
-        let binary = try builder.build(self.scenario, product: self.product, streamOutput: true)
+        state.record("building \(self.product)")
+        var binary = try builder.build(self.scenario, product: self.product, streamOutput: true)
         try server.ensurePortsFree(self.instances)
         // One child per instance; nil while an instance is down (it exited, and waits for the next save).
-        var children: [ChildProcess?] = []
-        for instance in self.instances { children.append(try await self.start(binary, instance, server: server)) }
+        var children: [Running?] = Array(repeating: nil, count: self.instances.count)
+        for index in self.instances.indices { children[index] = await self.start(binary, index, server: server) }
         do {
             if let line = try await server.loadBalancer.start() { printStep(line) }
         } catch {
-            for child in children.compactMap({ $0 }) { await self.stop(child) }
+            for child in children.compactMap({ $0 }) { await self.stop(child.process) }
             throw error
         }
-        self.printNextSteps()
+        state.record(children)
+        if children.allSatisfy({ $0 != nil }) { self.printNextSteps() }
 
         let watcher = SourceWatcher(folder: self.scenario.folder.appendingPathComponent("Sources"))
         var snapshot = watcher.snapshot()
@@ -58,7 +64,7 @@ struct WatchMode {
                     shouldStop: {
                         if Signals.shouldStop { return true }
                         for (index, child) in running.enumerated() {
-                            if let status = child?.exitStatusIfExited() {
+                            if let status = child?.process.exitStatusIfExited() {
                                 exited.withLock { $0 = (index, status) }
                                 return true
                             }
@@ -67,38 +73,56 @@ struct WatchMode {
                     }
                 )
             else {
-                if let (index, status) = exited.withLock({ $0 }), !Signals.shouldStop {
-                    printStep(
-                        "\(self.product)\(self.name(index)) exited (status \(status)). Save a file to rebuild and start it again, or Ctrl-C to quit."
-                    )
+                if let (index, status) = exited.withLock({ $0 }), !Signals.shouldStop, let child = children[index] {
                     children[index] = nil
+                    // A server that ran for a while and then died (killed, out of memory...) is started again,
+                    // like a supervisor would; one that dies right after starting waits for a fix.
+                    let ranFor = ContinuousClock.now - child.started
+                    if ranFor > .seconds(10) {
+                        printStep("\(self.product)\(self.name(index)) exited (status \(status)) after \(Int(ranFor.seconds)) s; starting it again.")
+                        children[index] = await self.start(binary, index, server: server)
+                    } else {
+                        printStep(
+                            "\(self.product)\(self.name(index)) exited (status \(status)) \(Int(ranFor.seconds)) s after it started. "
+                                + "Fix the code and save to rebuild, or Ctrl-C to quit."
+                        )
+                    }
+                    state.record(children, exited: (index, status))
                 }
                 continue
             }
             snapshot = changed
             let started = ContinuousClock.now
             printStep("change detected, rebuilding \(self.product)...")
-            let newBinary: URL
+            state.record("rebuilding \(self.product)")
             do {
-                newBinary = try builder.build(self.scenario, product: self.product, streamOutput: false)
+                binary = try builder.build(self.scenario, product: self.product, streamOutput: false)
             } catch let failure as SwiftBuild.BuildFailed {
                 say(failure.description)
                 let anyRunning = children.contains { $0 != nil }
                 printStep(anyRunning ? "the previous server is still running; fix the error and save again." : "fix the error and save again.")
+                state.record(children, buildFailed: true)
                 continue
             }
             // One instance at a time: while one restarts, nginx sends its requests to the others.
-            for (index, instance) in self.instances.enumerated() {
-                if let old = children[index] { await self.stop(old) }
-                children[index] = nil
-                children[index] = try await self.start(newBinary, instance, server: server)
+            for index in self.instances.indices {
+                if let old = children[index] { await self.stop(old.process) }
+                children[index] = await self.start(binary, index, server: server)
             }
+            state.record(children)
+            guard children.allSatisfy({ $0 != nil }) else { continue }
             let how = self.instances.count > 1 ? ", one instance at a time" : ""
             printStep("restarted in \(String(format: "%.1f", (ContinuousClock.now - started).seconds)) s\(how) (save → serving again)")
         }
-        for child in children.compactMap({ $0 }) { await self.stop(child) }
+        for child in children.compactMap({ $0 }) { await self.stop(child.process) }
         await server.loadBalancer.stop()
         printStep("stopped.")
+    }
+
+    /// A running instance and when it started.
+    struct Running {
+        var process: ChildProcess
+        var started: ContinuousClock.Instant
     }
 
     /// ` (instance a)` when several instances run, else nothing.
@@ -106,15 +130,32 @@ struct WatchMode {
         self.instances[index].name.map { " (instance \($0))" } ?? ""
     }
 
-    /// Starts one instance as a child sharing this terminal, and waits until it answers `/health`.
-    private func start(_ binary: URL, _ instance: ServerInstance, server: ServerProcess) async throws -> ChildProcess {
-        let child = try ChildProcess.spawn(
-            [binary.path],
-            in: try server.workingDirectory(instance),
-            environment: server.environment(databaseURL: self.databaseURL, instance: instance)
-        )
-        try await server.waitUntilHealthy(instance, timeout: .seconds(30)) { child.exitStatusIfExited() == nil }
-        return child
+    /// Starts one instance as a child sharing this terminal, and waits until it answers `/health`. Returns nil
+    /// (having said why) when it exits or does not answer: a learner's code that compiles can still crash at
+    /// start-up, and watch mode keeps watching for the fix.
+    private func start(_ binary: URL, _ index: Int, server: ServerProcess) async -> Running? {
+        let instance = self.instances[index]
+        let child: ChildProcess
+        do {
+            child = try ChildProcess.spawn(
+                [binary.path],
+                in: try server.workingDirectory(instance),
+                environment: server.environment(databaseURL: self.databaseURL, instance: instance)
+            )
+        } catch {
+            printStep("could not start \(self.product)\(self.name(index)): \(error)")
+            return nil
+        }
+        do {
+            try await server.waitUntilHealthy(instance, timeout: .seconds(30)) { child.exitStatusIfExited() == nil }
+            return Running(process: child, started: .now)
+        } catch {
+            await self.stop(child)
+            printStep(
+                "\(self.product)\(self.name(index)) did not start (\(error)); its output is above. Fix the code and save to rebuild, or Ctrl-C to quit."
+            )
+            return nil
+        }
     }
 
     /// Graceful stop (in-flight requests finish), then reap the process.

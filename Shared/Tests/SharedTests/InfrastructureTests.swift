@@ -161,7 +161,7 @@ struct InfrastructureTests {
             let script = try #require(postStart.split(separator: " ").first { $0.hasSuffix(".sh") }.map(String.init))
             #expect(self.exists(inRepository(script)), "\(name): postStartCommand runs \(script), which does not exist")
             #expect(postStart.hasSuffix(" \(name)"), "\(name): the post-start step must start this scenario")
-            // Grafana opens after its port does: notify, never openBrowser (VISION.md, infrastructure notes).
+            // Grafana answers some time after its port opens: notify, never openBrowser (a tab opened too early shows an error).
             let ports = try #require(devcontainer["portsAttributes"] as? [String: [String: Any]])
             let forwarded = devcontainer["forwardPorts"] as? [Int] ?? []
             #expect(Set(forwarded).isSuperset(of: [8080, 3000, 9090]), "\(name): forward the server, Grafana and Prometheus")

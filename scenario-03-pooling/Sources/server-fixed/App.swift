@@ -4,7 +4,7 @@ import LabServer
 @main
 struct App {
     static func main() async throws {
-        let configuration = try LabServerConfiguration.load(defaultDatabase: "scenario_03")
+        let configuration = LabServerConfiguration.loadOrExit(defaultDatabase: "scenario_03")
         let app = buildApplication(configuration)
         try await app.runService()
     }

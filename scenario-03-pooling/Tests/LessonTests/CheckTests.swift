@@ -2,9 +2,10 @@ import LabKit
 import Testing
 
 extension LessonTests {
-    /// `./lab check` on this scenario: the naive server gets the pool and the idle-in-transaction findings,
-    /// fix 1 alone gets only the second, a pool past the budget gets the budget finding, the reference passes.
-    @Test("check: naive finds the timeouts and the held connections, fix 1 alone the held ones, the reference passes")
+    /// `./lab check` on this scenario: the naive server gets the pool and the idle-in-transaction findings;
+    /// fix 1 alone (a pool of 40) gets the idle-in-transaction finding and, 40 being past the budget of 30,
+    /// the budget finding; a pool of 200 gets the budget finding; the reference passes.
+    @Test("check: naive finds the timeouts and the held connections, fix 1 alone the held ones and the budget, the reference passes")
     func learnerCheck() async throws {
         let lesson = try Lesson(scenarioNumber: "03", file: #filePath)
         try await lesson.prepare()
