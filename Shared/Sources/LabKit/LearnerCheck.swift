@@ -85,7 +85,9 @@ public struct LearnerCheck: Sendable {
                 if let value = server?.value(named: metric), Self.holds(observe, value) { observed = Self.format(value) }
             } else if let query = observe.explain, let needle = observe.contains {
                 let plan = try await self.database.strings("EXPLAIN " + query, on: self.scenario)
-                observed = plan.first { $0.contains(needle) }.map(Self.planNode)
+                observed = Self.node(of: needle, in: plan)
+            } else if let query = observe.explainPages {
+                if let value = try await self.pagesTouched(query), Self.holds(observe, value) { observed = Self.format(value) }
             } else if let query = observe.sql {
                 if let value = try await self.number(query), Self.holds(observe, value) { observed = Self.format(value) }
             } else if observe.sqlDuringLoad != nil {
@@ -110,6 +112,26 @@ public struct LearnerCheck: Sendable {
     private func number(_ sql: String) async throws -> Double? {
         // As text whatever its type (count(*) is bigint, an average numeric...).
         try await self.database.strings("SELECT (\(sql))::text", on: self.scenario, asAdmin: true).first.flatMap(Double.init)
+    }
+
+    /// The plan node (`Parallel Seq Scan on users`) of the first line of `plan` that contains `needle`: the line
+    /// itself when it is a node, else the node it belongs to (a `Filter:` line belongs to the node above it).
+    static func node(of needle: String, in plan: [String]) -> String? {
+        guard let index = plan.firstIndex(where: { $0.contains(needle) }) else { return nil }
+        let node = plan[...index].last { $0.contains("(cost=") } ?? plan[index]
+        return Self.planNode(node)
+    }
+
+    /// How many 8 KB pages `query` touches, read from disk or found in PostgreSQL's memory (the top plan
+    /// node's `Buffers`, which include its children's).
+    private func pagesTouched(_ query: String) async throws -> Double? {
+        let json = try await self.database.strings("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + query, on: self.scenario).joined()
+        guard let plans = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]],
+            let plan = plans.first?["Plan"] as? [String: Any]
+        else { return nil }
+        let hit = (plan["Shared Hit Blocks"] as? NSNumber)?.doubleValue ?? 0
+        let read = (plan["Shared Read Blocks"] as? NSNumber)?.doubleValue ?? 0
+        return hit + read
     }
 
     /// `->  Parallel Seq Scan on users  (cost=0.00..17609.33 rows=1 width=68)` → `Parallel Seq Scan on users`.

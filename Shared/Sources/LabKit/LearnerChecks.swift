@@ -26,14 +26,20 @@ public struct LearnerChecks: Codable, Sendable {
     }
 
     /// One observation and the condition under which it means "the problem is there". Exactly one source
-    /// (``serverMetric``, ``explain``, ``sql``, ``sqlDuringLoad``, ``journeyStep``) and one condition
-    /// (``above``, ``below``, ``contains``).
+    /// (``serverMetric``, ``explain``, ``explainPages``, ``sql``, ``sqlDuringLoad``, ``journeyStep``) and one
+    /// condition (``above``, ``below``, ``contains``).
     public struct Observation: Codable, Sendable {
         /// A number from the server's `/metrics` over the load: `connectionsPerRequest`, `acquireTimeouts`,
         /// `peakWaiting`, `p99WaitMilliseconds`, `medianHoldMilliseconds`, `p99HoldMilliseconds`, `poolSize`.
         public var serverMetric: String?
         /// A query to `EXPLAIN` (as the application role) after the load; the condition reads the plan text.
+        /// Name a property of the plan, not the node a planner happens to pick: `Filter: (email =` (rows read
+        /// and tested one by one, whether by a Seq Scan or by walking another index) rather than `Seq Scan`.
         public var explain: String?
+        /// A query run with `EXPLAIN (ANALYZE, BUFFERS)` after the load; the number is how many 8 KB pages it
+        /// touched (read, or found in memory). The work itself, whatever the plan's shape: walking a table or
+        /// an index in the wrong order touches thousands, a fitting index a handful.
+        public var explainPages: String?
         /// A query returning one number, run after the load.
         public var sql: String?
         /// A query returning one number, run 10 times during the load; the largest value counts.
@@ -77,8 +83,11 @@ public struct LearnerChecks: Codable, Sendable {
             guard ids.insert(problem.id).inserted else { throw fail("the id is used twice") }
             guard problem.hints.count == 3 else { throw fail("needs exactly 3 hints (where to look, which concept, the shape of the fix)") }
             let observe = problem.observe
-            let sources = [observe.serverMetric, observe.explain, observe.sql, observe.sqlDuringLoad, observe.journeyStep].compactMap { $0 }
-            guard sources.count == 1 else { throw fail("observe needs exactly one of serverMetric, explain, sql, sqlDuringLoad, journeyStep") }
+            let sources = [observe.serverMetric, observe.explain, observe.explainPages, observe.sql, observe.sqlDuringLoad, observe.journeyStep]
+                .compactMap { $0 }
+            guard sources.count == 1 else {
+                throw fail("observe needs exactly one of serverMetric, explain, explainPages, sql, sqlDuringLoad, journeyStep")
+            }
             let conditions = [observe.above != nil, observe.below != nil, observe.contains != nil].filter { $0 }.count
             guard conditions == 1 else { throw fail("observe needs exactly one of above, below, contains") }
             if observe.explain != nil, observe.contains == nil { throw fail("an explain observation needs contains") }

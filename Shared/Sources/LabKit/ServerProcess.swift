@@ -117,6 +117,15 @@ public struct ServerProcess: Sendable {
         return started
     }
 
+    /// Lines at error level or worse in the background instances' logs (e.g. a pool that could not open its
+    /// connections), for the learner to see at once rather than find later in a log file.
+    public func loggedErrors() -> [String] {
+        self.logFiles.flatMap { file in
+            ((try? String(contentsOf: file, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+                .filter { $0.contains(" error ") || $0.contains(" critical ") }
+        }
+    }
+
     /// The last `lines` lines of each background instance's output, under a heading per instance when
     /// there are several.
     public func logTail(lines: Int) -> String {

@@ -88,7 +88,16 @@ struct Start: AsyncParsableCommand {
             for line in try await Companions(scenario: scenario, paths: paths).start(build: true) { printStep(line) }
             printStep("building \(product) (release)...")
             let binary = try SwiftBuild(paths: paths).build(scenario, product: product, streamOutput: true)
+            printStep("starting \(product) and waiting until it answers /health...")
             let started = try await server.startBackground(binary: binary, product: product, databaseURL: url, instances: count)
+            // What a server says is wrong as it starts (a pool that could not open its connections) comes
+            // within a second of its first answer; show it here, not only in the log.
+            try await Task.sleep(for: .seconds(1))
+            let errors = server.loggedErrors()
+            if !errors.isEmpty {
+                printStep("⚠ \(product) logged \(errors.count == 1 ? "an error" : "errors") while starting:")
+                for line in errors.prefix(5) { say("  " + line) }
+            }
             if scenario.hasLoadBalancer {
                 let list = started.map { "\($0.instance.label), pid \($0.pid)" }.joined(separator: "; ")
                 printStep("\(product) running in the background: \(list), behind nginx on \(scenario.serverURL)")
