@@ -97,10 +97,6 @@ final class VirtualUser {
             .connectTimeout(self.timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    // Requests go out as ready-made bytes (PreEncodedRequestWriter), so no request encoder runs per
-                    // request; the response decoder still sees each request head to pair answers with requests.
-                    try channel.pipeline.syncOperations.addHandler(PreEncodedRequestWriter())
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)))
                     try channel.pipeline.syncOperations.addHandler(VirtualUserHandler(user: user.value, asAnotherUser: asAnotherUser))
                 }
             }
@@ -186,33 +182,29 @@ final class VirtualUser {
 }
 
 /// Drives one connection of a ``VirtualUser``: request out, response in, timeout in between.
-final class VirtualUserHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = HTTPClientRequestPart
-
-    /// What the response decoder is told about each request (it only looks at the method).
-    private static let observedHead = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
+///
+/// The only handler of its pipeline: requests go out as ready-made bytes, and answers are read in place by
+/// a ``ResponseReader``, so a request costs one write, about one read, and no message per header or part.
+final class VirtualUserHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private let user: VirtualUser
     /// The user's connection as another user (``ScriptedRequest/asAnotherUser``), not its own.
     let asAnotherUser: Bool
     private var context: ChannelHandlerContext?
-    private struct InFlight {
-        var endpoint: Int
-        var start: UInt64
-        var status: Int = 0
-        var keepAlive = true
-        /// Collected only when the script reads answers.
-        var headers = HTTPHeaders()
-        var body: ByteBuffer?
-    }
-    private var inFlight: InFlight?
+    private var reader: ResponseReader
+    /// The request waiting for its answer: the endpoint it counts under and when it was sent.
+    private var inFlight: (endpoint: Int, start: UInt64)?
+    /// Bytes of an answer whose head is not complete yet.
+    private var unread: ByteBuffer?
     /// Whether this connection has carried an answer (if not, a failure on it pauses the user).
     private var hasAnswered = false
 
     init(user: VirtualUser, asAnotherUser: Bool) {
         self.user = user
         self.asAnotherUser = asAnotherUser
+        self.reader = ResponseReader(keepsAnswers: user.script.readsAnswers)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -224,42 +216,53 @@ final class VirtualUserHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard let context = self.context else {
             return self.user.failed(.connectionError, endpoint: request.endpoint, now: VirtualUser.now(), on: self, afterAnswers: self.hasAnswered)
         }
-        self.inFlight = InFlight(endpoint: request.endpoint, start: VirtualUser.now())
-        context.write(self.wrapOutboundOut(.head(Self.observedHead)), promise: nil)
-        context.writeAndFlush(self.wrapOutboundOut(.body(.byteBuffer(request.bytes))), promise: nil)
+        self.reader.expectAnswer(toHead: request.bytes.getInteger(at: request.bytes.readerIndex, as: UInt32.self) == Self.head)
+        self.inFlight = (request.endpoint, VirtualUser.now())
+        context.writeAndFlush(self.wrapOutboundOut(request.bytes), promise: nil)
     }
+
+    /// `HEAD` as the first four bytes of a request, read as a big-endian integer.
+    private static let head: UInt32 = 0x4845_4144
 
     func close() {
         self.context?.close(promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch self.unwrapInboundIn(data) {
-        case .head(let head):
-            self.inFlight?.status = Int(head.status.code)
-            self.inFlight?.keepAlive = head.isKeepAlive
-            if self.user.script.readsAnswers { self.inFlight?.headers = head.headers }
-        case .body(var part):
-            guard self.user.script.readsAnswers, self.inFlight != nil else { break }
-            if self.inFlight?.body == nil {
-                self.inFlight?.body = part
-            } else {
-                self.inFlight?.body?.writeBuffer(&part)
-            }
-        case .end:
-            guard let request = self.inFlight else { return }
-            self.inFlight = nil
-            self.hasAnswered = true
-            let now = VirtualUser.now()
-            self.user.answered(
-                Answer(status: request.status, headers: request.headers, body: request.body),
-                endpoint: request.endpoint,
-                latencyNanoseconds: now - request.start,
-                now: now,
-                on: self,
-                keepAlive: request.keepAlive
-            )
+        var buffer = self.unwrapInboundIn(data)
+        if var unread = self.unread {
+            self.unread = nil
+            unread.writeBuffer(&buffer)
+            buffer = unread
         }
+        while buffer.readableBytes > 0 {
+            guard self.inFlight != nil else { return }  // bytes nobody asked for (after a timeout): dropped
+            let response: ResponseReader.Response?
+            do {
+                response = try self.reader.read(&buffer)
+            } catch {
+                // Not an HTTP response: the request in flight fails as a connection error when the channel closes.
+                return context.close(promise: nil)
+            }
+            guard let response else { break }
+            self.answered(response)
+        }
+        if buffer.readableBytes > 0 { self.unread = buffer }
+    }
+
+    private func answered(_ response: ResponseReader.Response) {
+        guard let request = self.inFlight else { return }
+        self.inFlight = nil
+        self.hasAnswered = true
+        let now = VirtualUser.now()
+        self.user.answered(
+            Answer(status: response.status, headers: response.headers, body: response.body),
+            endpoint: request.endpoint,
+            latencyNanoseconds: now - request.start,
+            now: now,
+            on: self,
+            keepAlive: response.keepAlive
+        )
     }
 
     /// Fails the request in flight when it has waited more than `limit` nanoseconds. A timer per worker
@@ -273,6 +276,9 @@ final class VirtualUserHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.context = nil
+        if self.inFlight != nil, let response = self.reader.connectionClosed() {
+            self.answered(response)  // a body that ends when the connection closes
+        }
         if let request = self.inFlight {
             self.inFlight = nil
             self.user.failed(.connectionError, endpoint: request.endpoint, now: VirtualUser.now(), on: self, afterAnswers: self.hasAnswered)
@@ -283,24 +289,7 @@ final class VirtualUserHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // Reset by peer, a malformed response...: the request in flight fails as a connection error when
-        // the channel becomes inactive.
+        // Reset by peer...: the request in flight fails as a connection error when the channel becomes inactive.
         context.close(promise: nil)
-    }
-}
-
-/// First handler of a virtual user's pipeline: sends the ready-made request bytes (carried as the body part)
-/// and drops the head part, which only exists so the response decoder can pair answers with requests.
-final class PreEncodedRequestWriter: ChannelOutboundHandler {
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = IOData
-
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch self.unwrapOutboundIn(data) {
-        case .body(let bytes):
-            context.write(self.wrapOutboundOut(bytes), promise: promise)
-        case .head, .end:
-            promise?.succeed()
-        }
     }
 }

@@ -172,6 +172,26 @@ struct JourneyTests {
         expectCountsAddUp(result)
     }
 
+    @Test("a journey reads bodies and cookies of answers framed every way HTTP allows, even in pieces")
+    func framedAnswers() async throws {
+        let server = try await PeerServer.start()
+        defer { Task { await server.stop() } }
+        let journey = Journey(
+            name: "framing",
+            steps: [
+                JourneyStep(name: "chunked", path: "/chunked", expect: .init(status: 200, bodyContains: "Wikipedia")),
+                JourneyStep(name: "ended by close", path: "/until-close", expect: .init(bodyContains: "read until the end")),
+                JourneyStep(name: "after 103", path: "/interim", expect: .init(status: 200, bodyContains: "after")),
+                JourneyStep(name: "no content", path: "/no-content", expect: .init(status: 204)),
+                JourneyStep(name: "who", path: "/whoami", capture: ["ip": "peer"]),
+            ]
+        )
+        let result = try await LoadGenerator.run(Self.plan(server.url, journeys: [journey]))
+        let counts = try #require(result.journeys?.first?.counts)
+        #expect(counts.sent > 5 && counts.succeeded == counts.sent, "\(result.journeys?.first?.failures ?? [:])")
+        expectCountsAddUp(result)
+    }
+
     @Test("a step field that does not exist, or asAnotherUser that is not true or false, is an error, not ignored")
     func stepFields() throws {
         #expect(throws: DecodingError.self) {

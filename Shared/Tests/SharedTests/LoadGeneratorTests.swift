@@ -113,6 +113,28 @@ struct LoadGeneratorTests {
         expectCountsAddUp(result)
     }
 
+    @Test("answers framed every way HTTP allows are read whole, even in pieces; a non-HTTP answer is a connection error")
+    func framing() async throws {
+        let server = try await PeerServer.start()
+        defer { Task { await server.stop() } }
+        let paths = ["/chunked", "/until-close", "/interim", "/no-content", "/garbage"]
+        let plan = LoadPlan(
+            url: server.url,
+            users: 5,
+            durationSeconds: 0.5,
+            timeoutSeconds: 2,
+            requests: paths.map { RequestTemplate(name: $0, path: $0) }
+        )
+        let result = try await LoadGenerator.run(plan)
+        for endpoint in result.endpoints.dropLast() {
+            #expect(endpoint.counts.sent > 5 && endpoint.counts.succeeded == endpoint.counts.sent, "\(endpoint.name): \(endpoint.counts)")
+        }
+        let garbage = try #require(result.endpoints.last?.counts)
+        #expect(garbage.sent > 0 && garbage.connectionErrors == garbage.sent, "\(garbage)")
+        #expect(result.totals.timeouts == 0)
+        expectCountsAddUp(result)
+    }
+
     @Test("a weighted mix sends each kind in proportion and fills placeholders from the parameters")
     func weightedMix() async throws {
         let server = try await TestServer.start()

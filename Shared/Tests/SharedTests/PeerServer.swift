@@ -1,5 +1,5 @@
+import Foundation
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import Synchronization
 
@@ -7,7 +7,9 @@ import Synchronization
 /// requests: which addresses they come from, and a server that resets some of them.
 ///
 /// Routes: `GET /whoami` answers `{"peer": "<the client's IP address>"}`; `GET /peer-is/<ip>` answers `same`
-/// when the client's address is `<ip>` and `different` otherwise; anything else answers `ok`.
+/// when the client's address is `<ip>` and `different` otherwise; `/chunked`, `/until-close`, `/interim`,
+/// `/no-content` and `/garbage` answer in the ways HTTP allows (and one it does not), in pieces; anything
+/// else answers `ok`.
 final class PeerServer: Sendable {
     enum Behaviour: Sendable {
         /// Answer every request, keep-alive.
@@ -46,7 +48,6 @@ final class PeerServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let number = state.connections.wrappingAdd(1, ordering: .relaxed).newValue
                     let reset = behaviour == .resetEveryOtherConnection && number % 2 == 1
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(Handler(state: state, reset: reset))
                 }
             }
@@ -65,13 +66,15 @@ final class PeerServer: Sendable {
         try? await self.group.shutdownGracefully()
     }
 
+    /// Reads requests (a head without a body is all the tests send) and writes each answer as raw bytes, so
+    /// a test can send what a real server might: chunks split over several writes, a body ended by closing.
     final class Handler: ChannelInboundHandler {
-        typealias InboundIn = HTTPServerRequestPart
-        typealias OutboundOut = HTTPServerResponsePart
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
 
         let state: State
         let reset: Bool
-        var uri = ""
+        var received = ByteBuffer()
 
         init(state: State, reset: Bool) {
             self.state = state
@@ -79,40 +82,54 @@ final class PeerServer: Sendable {
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            switch self.unwrapInboundIn(data) {
-            case .head(let head): self.uri = head.uri
-            case .body: break
-            case .end: self.respond(context: context)
+            var bytes = self.unwrapInboundIn(data)
+            self.received.writeBuffer(&bytes)
+            while let text = self.received.getString(at: self.received.readerIndex, length: self.received.readableBytes),
+                let end = text.range(of: "\r\n\r\n")
+            {
+                self.received.moveReaderIndex(forwardBy: text[..<end.upperBound].utf8.count)
+                let path = text.split(separator: " ").dropFirst().first.map(String.init) ?? "/"
+                self.respond(to: path, context: context)
             }
         }
 
-        private func respond(context: ChannelHandlerContext) {
+        private func respond(to path: String, context: ChannelHandlerContext) {
             let peer = context.channel.remoteAddress?.ipAddress ?? "?"
             self.state.requestsByPeer.withLock { $0[peer, default: 0] += 1 }
+            let channel = context.channel
             if self.reset {
                 // SO_LINGER with a zero timeout makes close() send a reset instead of a normal close.
-                let channel = context.channel
                 guard let socket = channel as? any SocketOptionProvider else { return channel.close(promise: nil) }
                 socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
                 return
             }
-            let body =
-                if self.uri == "/whoami" {
-                    #"{"peer": "\#(peer)"}"#
-                } else if self.uri.hasPrefix("/peer-is/") {
-                    self.uri.dropFirst("/peer-is/".count) == peer ? "same" : "different"
-                } else {
-                    "ok"
-                }
-            var headers = HTTPHeaders([("Content-Length", String(body.utf8.count))])
             let close = self.state.behaviour == .resetEveryOtherConnection
-            if close { headers.add(name: "Connection", value: "close") }
-            context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
-            context.write(self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
-            let channel = context.channel
-            context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in
-                if close { channel.close(promise: nil) }
+            func answer(_ body: String) -> [String] {
+                ["HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\(close ? "Connection: close\r\n" : "")\r\n\(body)"]
             }
+            // Each string is written and flushed on its own, so the client reads the answer in pieces.
+            let pieces: [String]
+            var closeAfter = close
+            switch path {
+            case "/whoami": pieces = answer(#"{"peer": "\#(peer)"}"#)
+            case _ where path.hasPrefix("/peer-is/"): pieces = answer(path.dropFirst("/peer-is/".count) == peer ? "same" : "different")
+            case "/chunked":
+                pieces = [
+                    "HTTP/1.1 200 OK\r\nTransfer-Enc", "oding: chunked\r\nSet-Cookie: a=1\r\n\r\n4\r\nWi", "ki\r\n5;ext=1\r\npedia\r",
+                    "\n0\r\nX-Trailer: 1\r\n\r\n",
+                ]
+            case "/until-close":
+                pieces = ["HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nread until ", "the end"]
+                closeAfter = true
+            case "/interim": pieces = ["HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nafter"]
+            case "/no-content": pieces = ["HTTP/1.1 204 No Content\r\n\r\n"]
+            case "/garbage": pieces = ["SMTP ready\r\n\r\n"]
+            default: pieces = answer("ok")
+            }
+            for piece in pieces {
+                context.writeAndFlush(self.wrapOutboundOut(ByteBuffer(string: piece)), promise: nil)
+            }
+            if closeAfter { context.close(promise: nil) }
         }
     }
 }
