@@ -8,6 +8,8 @@
 #   URL defaults to http://127.0.0.1:8080/health (start a server first, e.g. ./lab start 01 --fixed).
 #   SINGLE_SOURCE=1 adds a row per round for `loadtest --single-source-address` (every user from 127.0.0.1),
 #   to see what binding each user to its own loopback address costs.
+#   COMPARE_WITH=/path/to/an/older/loadtest adds a row per round for that binary ("older"), for before/after
+#   tables of a change to the tool.
 # Needs wrk (sudo apt-get install -y wrk).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -37,9 +39,9 @@ row() {
   echo "$1 $2 $3 $4 $5" >> "$rows"
 }
 
-loadtest_row() {  # round, label, extra options
+loadtest_row() {  # round, label, binary, extra options
   local cpu
-  cpu=$(measure "$loadtest" "$url" --users "$users" --duration "$seconds" --threads 1 ${3:+"$3"})
+  cpu=$(measure "$3" "$url" --users "$users" --duration "$seconds" --threads 1 ${4:+"$4"})
   row "$1" "$2" "$(awk '/Throughput/ {print $2}' "$out")" "$(awk '/Requests sent/ {gsub(",", "", $3); print $3}' "$out")" "$cpu"
 }
 
@@ -48,8 +50,9 @@ for round in $(seq 1 "$rounds"); do
   # The same request bytes as loadtest's (it names itself in User-Agent), so the server does the same work.
   cpu=$(measure wrk -t1 -c"$users" -d"${seconds}s" --latency -H "User-Agent: lab-loadtest" "$url")
   row "$round" wrk "$(awk '/Requests\/sec/ {print $2}' "$out")" "$(awk '/requests in/ {print $1}' "$out")" "$cpu"
-  loadtest_row "$round" loadtest
-  if [ "${SINGLE_SOURCE:-0}" = 1 ]; then loadtest_row "$round" "lt-1addr" --single-source-address; fi
+  if [ -n "${COMPARE_WITH:-}" ]; then loadtest_row "$round" older "$COMPARE_WITH"; fi
+  loadtest_row "$round" loadtest "$loadtest"
+  if [ "${SINGLE_SOURCE:-0}" = 1 ]; then loadtest_row "$round" "lt-1addr" "$loadtest" --single-source-address; fi
 done
 
 # Each round's loadtest rows against that round's wrk row, averaged over the rounds.

@@ -57,6 +57,10 @@ struct SourceAddresses: Sendable {
                 + "picks the instance by the client's address (nginx's ip_hash) saw a single user."
             return (.kernelChooses, warning)
         }
-        return (SourceAddresses(users: plan.users), "one address per user, \(Self.loopback(0)) to \(Self.loopback(plan.users - 1))")
+        var text = "one address per user, \(Self.loopback(0)) to \(Self.loopback(plan.users - 1))"
+        if plan.journeys.contains(where: { $0.steps.contains(where: \.asAnotherUser) }) {
+            text += "; steps as another user from \(Self.loopback(plan.users)) to \(Self.loopback(2 * plan.users - 1))"
+        }
+        return (SourceAddresses(users: plan.users), text)
     }
 }

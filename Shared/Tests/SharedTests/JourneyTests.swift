@@ -169,6 +169,7 @@ struct JourneyTests {
         #expect(counts.succeeded == counts.sent, "\(result.journeys?.first?.failures ?? [:])")
         // 4 users, each with its own address and another one for its steps as another user.
         #expect(server.requestsByPeer.count == 8, "\(server.requestsByPeer)")
+        #expect(result.sourceAddresses == "one address per user, 127.1.0.1 to 127.1.3.1; steps as another user from 127.1.4.1 to 127.1.7.1")
         expectCountsAddUp(result)
     }
 
