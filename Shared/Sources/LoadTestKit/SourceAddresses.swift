@@ -53,8 +53,8 @@ struct SourceAddresses: Sendable {
             try? await probe.close()
         } catch {
             let warning =
-                "one address, 127.0.0.1. Warning: could not bind to \(Self.loopback(0)) (\(error)), so a load balancer that "
-                + "picks the instance by the client's address (nginx's ip_hash) saw a single user."
+                "one address, 127.0.0.1. Warning: this system does not let the load tool use \(Self.loopback(0)), so a load "
+                + "balancer that picks the instance by the client's address (nginx's ip_hash) saw a single user. Error: \(error)"
             return (.kernelChooses, warning)
         }
         var text = "one address per user, \(Self.loopback(0)) to \(Self.loopback(plan.users - 1))"
