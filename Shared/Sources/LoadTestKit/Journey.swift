@@ -55,6 +55,11 @@ public struct JourneyStep: Codable, Sendable, Equatable {
     /// Placeholders filled from this step's JSON answer for the next steps: placeholder → top-level field
     /// (`{"memberId": "id"}` makes `{memberId}` the answer's `id`).
     public var capture: [String: String]?
+    /// Send this step as another member would: on a second connection of the same virtual user, from another
+    /// source address (another loopback address), without the user's cookies (and keeping none it gets). A
+    /// load balancer with sticky sessions sends the user to one instance; this step checks what everyone
+    /// else sees ("another member sees my new name"). Placeholders and captures are the journey's as usual.
+    public var asAnotherUser: Bool
 
     /// What the answer must be. Without any, a 2xx status.
     public struct Expectation: Codable, Sendable, Equatable {
@@ -76,7 +81,8 @@ public struct JourneyStep: Codable, Sendable, Equatable {
         body: String? = nil,
         contentType: String? = nil,
         expect: Expectation = .init(),
-        capture: [String: String]? = nil
+        capture: [String: String]? = nil,
+        asAnotherUser: Bool = false
     ) {
         self.name = name
         self.method = method
@@ -85,11 +91,31 @@ public struct JourneyStep: Codable, Sendable, Equatable {
         self.contentType = contentType
         self.expect = expect
         self.capture = capture
+        self.asAnotherUser = asAnotherUser
     }
 
-    enum CodingKeys: String, CodingKey { case name, method, path, body, contentType, expect, capture }
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, method, path, body, contentType, expect, capture, asAnotherUser }
 
+    /// Any key of a JSON object, to find the ones a step does not have.
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// Reads a step from `lab.json`. A field it does not know is an error, not ignored: a misspelt
+    /// `"asAnotherUsr": true` would otherwise quietly check nothing.
     public init(from decoder: any Decoder) throws {
+        let keys = try decoder.container(keyedBy: AnyKey.self)
+        for key in keys.allKeys where CodingKeys(stringValue: key.stringValue) == nil {
+            throw DecodingError.dataCorruptedError(
+                forKey: key,
+                in: keys,
+                debugDescription:
+                    "a journey step has no field '\(key.stringValue)' (it has \(CodingKeys.allCases.map(\.stringValue).joined(separator: ", ")))"
+            )
+        }
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.path = try container.decode(String.self, forKey: .path)
         self.name = try container.decodeIfPresent(String.self, forKey: .name) ?? self.path
@@ -98,6 +124,7 @@ public struct JourneyStep: Codable, Sendable, Equatable {
         self.contentType = try container.decodeIfPresent(String.self, forKey: .contentType)
         self.expect = try container.decodeIfPresent(Expectation.self, forKey: .expect) ?? .init()
         self.capture = try container.decodeIfPresent([String: String].self, forKey: .capture)
+        self.asAnotherUser = try container.decodeIfPresent(Bool.self, forKey: .asAnotherUser) ?? false
     }
 
     /// The `Content-Type` sent with the body.

@@ -70,16 +70,13 @@ final class JourneyStats {
         self.journeys[journey].counts.sent += 1
     }
 
-    func finished(_ journey: Int, failedAt step: String?, reason: String?, durationNanoseconds: UInt64, now: UInt64) {
-        var bucket = self.journeys[journey]
+    /// Counts a journey that ended: `outcome` is `.success`, or how its failing step failed (a journey
+    /// that ended for want of an answer ranks above every answered journey in the percentiles).
+    func finished(_ journey: Int, outcome: LoadStats.Outcome, failedAt step: String?, reason: String?, durationNanoseconds: UInt64, now: UInt64) {
         if let step, let reason {
             self.failures[journey][step, default: [:]][reason, default: 0] += 1
-        } else {
-            bucket.counts.succeeded += 1
         }
-        bucket.latency.record(nanoseconds: durationNanoseconds)
-        if now <= self.windowEnd { bucket.answeredInWindow += 1 }
-        self.journeys[journey] = bucket
+        self.journeys[journey].record(outcome, latencyNanoseconds: durationNanoseconds, inWindow: now <= self.windowEnd)
     }
 }
 
@@ -93,7 +90,8 @@ final class JourneyScript: UserScript {
     var rng: SplitMix64
     private var journeysStarted = 0
 
-    /// The journey under way: which one, its next step, its placeholder values, its cookies.
+    /// The journey under way: which one, its next step, its placeholder values, its cookies (the user's own:
+    /// a step sent as another user neither sends nor keeps any).
     private struct Current {
         var journey: Int
         var step = 0
@@ -113,7 +111,7 @@ final class JourneyScript: UserScript {
     var readsAnswers: Bool { true }
     var isMidJourney: Bool { self.current != nil }
 
-    func next() -> (endpoint: Int, request: ByteBuffer) {
+    func next() -> ScriptedRequest {
         if self.current == nil { self.begin() }
         guard var current = self.current else { preconditionFailure("begin() starts a journey") }
         let step = self.mix.journeys[current.journey].steps[current.step]
@@ -125,10 +123,11 @@ final class JourneyScript: UserScript {
                 contentType: step.bodyContentType
             )
         }
-        let cookie = current.cookies.isEmpty ? nil : current.cookies.map { "\($0.name)=\($0.value)" }.joined(separator: "; ")
+        let cookie =
+            step.asAnotherUser || current.cookies.isEmpty ? nil : current.cookies.map { "\($0.name)=\($0.value)" }.joined(separator: "; ")
         self.current = current
         let request = RequestMix.encode(method: step.method, path: path, host: self.mix.host, cookie: cookie, body: body)
-        return (self.mix.firstEndpoint[current.journey] + current.step, request)
+        return ScriptedRequest(endpoint: self.mix.firstEndpoint[current.journey] + current.step, bytes: request, asAnotherUser: step.asAnotherUser)
     }
 
     private func begin() {
@@ -154,7 +153,7 @@ final class JourneyScript: UserScript {
     func judge(_ answer: Answer, endpoint: Int, now: UInt64) -> LoadStats.Outcome {
         guard var current = self.current else { return .success }
         let step = self.mix.journeys[current.journey].steps[current.step]
-        for header in answer.headers["set-cookie"] {
+        for header in answer.headers["set-cookie"] where !step.asAnotherUser {
             let pair = header.prefix { $0 != ";" }
             guard let equals = pair.firstIndex(of: "=") else { continue }
             let name = String(pair[..<equals]).trimmingSpaces
@@ -163,14 +162,15 @@ final class JourneyScript: UserScript {
         }
         let statusOK = step.expect.status.map { answer.status == $0 } ?? (200..<300).contains(answer.status)
         guard statusOK else {
-            self.end(current, failedAt: step, reason: "\(answer.status) instead of \(step.expectedStatusText)", now: now)
-            return .httpError(status: answer.status)
+            let outcome = LoadStats.Outcome.httpError(status: answer.status)
+            self.end(current, outcome, failedAt: step, reason: "\(answer.status) instead of \(step.expectedStatusText)", now: now)
+            return outcome
         }
         let body = answer.body.map { String(buffer: $0) } ?? ""
         if let template = step.expect.bodyContains {
             let expected = RequestTemplate.fill(template, value: { self.value($0, in: &current) }, encode: { $0 })
             guard body.contains(expected) else {
-                self.end(current, failedAt: step, reason: "\(answer.status), but without \"\(template)\"", now: now)
+                self.end(current, .wrongAnswer, failedAt: step, reason: "\(answer.status), but without \"\(template)\"", now: now)
                 return .wrongAnswer
             }
         }
@@ -178,7 +178,7 @@ final class JourneyScript: UserScript {
             let fields = TopLevelFields.parse(body)
             for (placeholder, field) in capture.sorted(by: { $0.key < $1.key }) {
                 guard let value = fields[field] else {
-                    self.end(current, failedAt: step, reason: "\(answer.status), but no \"\(field)\" in the answer", now: now)
+                    self.end(current, .wrongAnswer, failedAt: step, reason: "\(answer.status), but no \"\(field)\" in the answer", now: now)
                     return .wrongAnswer
                 }
                 current.values[placeholder] = value
@@ -186,7 +186,7 @@ final class JourneyScript: UserScript {
         }
         current.step += 1
         if current.step == self.mix.journeys[current.journey].steps.count {
-            self.end(current, failedAt: nil, reason: nil, now: now)
+            self.end(current, .success, failedAt: nil, reason: nil, now: now)
         } else {
             self.current = current
         }
@@ -197,11 +197,18 @@ final class JourneyScript: UserScript {
         guard let current = self.current else { return }
         let step = self.mix.journeys[current.journey].steps[current.step]
         let reason = if case .timeout = outcome { "no answer within \(format(self.mix.timeoutSeconds, digits: 1)) s" } else { "connection error" }
-        self.end(current, failedAt: step, reason: reason, now: now)
+        self.end(current, outcome, failedAt: step, reason: reason, now: now)
     }
 
-    private func end(_ current: Current, failedAt step: JourneyStep?, reason: String?, now: UInt64) {
-        self.stats.finished(current.journey, failedAt: step?.name, reason: reason, durationNanoseconds: now - current.start, now: now)
+    private func end(_ current: Current, _ outcome: LoadStats.Outcome, failedAt step: JourneyStep?, reason: String?, now: UInt64) {
+        self.stats.finished(
+            current.journey,
+            outcome: outcome,
+            failedAt: step?.name,
+            reason: reason,
+            durationNanoseconds: now - current.start,
+            now: now
+        )
         self.current = nil
     }
 }

@@ -23,10 +23,18 @@ public enum LoadComparison {
         if b.wrongAnswers > 0 || a.wrongAnswers > 0 {
             line("  wrong data (a 200)", count(b.wrongAnswers), count(a.wrongAnswers), "stale or missing")
         }
-        line("Latency p50", ms(b.latency.p50), ms(a.latency.p50), ratio(b.latency.p50, a.latency.p50, higherIsBetter: false))
-        line("Latency p90", ms(b.latency.p90), ms(a.latency.p90), ratio(b.latency.p90, a.latency.p90, higherIsBetter: false))
-        line("Latency p99", ms(b.latency.p99), ms(a.latency.p99), ratio(b.latency.p99, a.latency.p99, higherIsBetter: false))
-        line("Latency max", ms(b.latency.max), ms(a.latency.max), ratio(b.latency.max, a.latency.max, higherIsBetter: false))
+        for (label, percentile) in [
+            ("Latency p50", LoadResult.Latency.Percentile.p50), ("Latency p90", .p90), ("Latency p99", .p99), ("Latency max", .max),
+        ] {
+            let change =
+                switch (b.latency.isUnanswered(percentile), a.latency.isUnanswered(percentile)) {
+                case (false, false): ratio(b.latency[percentile], a.latency[percentile], higherIsBetter: false)
+                case (true, false): "answered now"
+                case (false, true): "no answer now"
+                case (true, true): ""
+                }
+            line(label, b.latency.text(percentile), a.latency.text(percentile), change)
+        }
         let journeys = (after.journeys ?? []).compactMap { journey in
             before.journeys?.first { $0.name == journey.name }.map { (before: $0, after: journey) }
         }

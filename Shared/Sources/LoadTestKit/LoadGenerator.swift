@@ -18,6 +18,8 @@ public enum LoadGenerator {
         public var failed: Int
         /// p99 latency over everything recorded so far, in milliseconds.
         public var p99Milliseconds: Double
+        /// The p99 so far falls among requests that got no answer (``LoadResult/Latency/isUnanswered(_:)``).
+        public var p99Unanswered: Bool
     }
 
     /// Sends the plan's load and returns the result.
@@ -27,11 +29,17 @@ public enum LoadGenerator {
     public static func run(_ plan: LoadPlan, onProgress: (@Sendable (Progress) -> Void)? = nil) async throws -> LoadResult {
         try plan.validate()
         let target = try HTTPTarget(url: plan.url)
+        let address: SocketAddress
+        do {
+            address = try SocketAddress.makeAddressResolvingHost(target.host, port: target.port)
+        } catch {
+            throw LoadPlanError.invalid("cannot find the address of \(target.host): \(error)")
+        }
         let host = target.port == 80 ? target.host : "\(target.host):\(target.port)"
         let traffic: Traffic = plan.journeys.isEmpty ? .requests(RequestMix(plan: plan, host: host)) : .journeys(JourneyMix(plan: plan, host: host))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: plan.threads)
         do {
-            let result = try await self.run(plan, target: target, traffic: traffic, group: group, onProgress: onProgress)
+            let result = try await self.run(plan, target: address, traffic: traffic, group: group, onProgress: onProgress)
             try await group.shutdownGracefully()
             return result
         } catch {
@@ -56,13 +64,14 @@ public enum LoadGenerator {
 
     private static func run(
         _ plan: LoadPlan,
-        target: HTTPTarget,
+        target: SocketAddress,
         traffic: Traffic,
         group: MultiThreadedEventLoopGroup,
         onProgress: (@Sendable (Progress) -> Void)?
     ) async throws -> LoadResult {
         let loops = Array(group.makeIterator())
         let timeout = TimeAmount.nanoseconds(Int64(plan.timeoutSeconds * 1e9))
+        let (sources, sourcesText) = await SourceAddresses.choose(for: plan, target: target, on: loops[0])
 
         // One worker per event loop; users are spread over them round-robin.
         let endpointCount = traffic.endpointCount(plan)
@@ -77,6 +86,7 @@ public enum LoadGenerator {
                             traffic: traffic,
                             endpoints: endpointCount,
                             target: target,
+                            sources: sources,
                             timeout: timeout,
                             users: users,
                             seed: plan.seed &+ UInt64(index) &* 1_000_003
@@ -99,6 +109,7 @@ public enum LoadGenerator {
                 try await Task.sleep(until: start + .seconds(tick), clock: .continuous)
                 let snapshot = try await self.snapshot(workers)
                 let answered = snapshot.answeredInWindow
+                let latency = snapshot.latency.summary(noAnswerMilliseconds: plan.timeoutSeconds * 1000)
                 onProgress?(
                     Progress(
                         elapsedSeconds: Double(tick),
@@ -106,7 +117,8 @@ public enum LoadGenerator {
                         sent: snapshot.counts.sent,
                         failed: snapshot.counts.timeouts + snapshot.counts.connectionErrors + snapshot.counts.httpErrorCount
                             + snapshot.counts.wrongAnswers,
-                        p99Milliseconds: snapshot.latency.summary.p99
+                        p99Milliseconds: latency.p99,
+                        p99Unanswered: latency.isUnanswered(.p99)
                     )
                 )
                 last = answered
@@ -123,15 +135,13 @@ public enum LoadGenerator {
         }
         let elapsed = (ContinuousClock.now - start).seconds
 
-        var total = LoadStats.Bucket()
         var endpoints = Array(repeating: LoadStats.Bucket(), count: endpointCount)
         var journeys = Array(repeating: LoadStats.Bucket(), count: plan.journeys.count)
         var failures = Array(repeating: [String: [String: Int]](), count: plan.journeys.count)
         for worker in workers {
-            let (workerTotal, workerEndpoints, workerJourneys) = try await worker.eventLoop.submit {
-                (worker.value.stats.total, worker.value.stats.byEndpoint, worker.value.journeyStats.map { ($0.journeys, $0.failures) })
+            let (workerEndpoints, workerJourneys) = try await worker.eventLoop.submit {
+                (worker.value.stats.byEndpoint, worker.value.journeyStats.map { ($0.journeys, $0.failures) })
             }.get()
-            total.merge(workerTotal)
             for index in endpoints.indices { endpoints[index].merge(workerEndpoints[index]) }
             if let (buckets, reasons) = workerJourneys {
                 for index in journeys.indices {
@@ -140,6 +150,8 @@ public enum LoadGenerator {
                 }
             }
         }
+        var total = LoadStats.Bucket()
+        for endpoint in endpoints { total.merge(endpoint) }
         let names = plan.journeys.isEmpty ? plan.requests.map(\.name) : plan.journeys.flatMap(\.stepNames)
         let targets = plan.journeys.isEmpty ? plan.requests.map(\.targets) : Array(repeating: nil, count: names.count)
         return LoadResult(
@@ -148,20 +160,25 @@ public enum LoadGenerator {
             durationSeconds: plan.durationSeconds,
             timeoutSeconds: plan.timeoutSeconds,
             elapsedSeconds: elapsed,
-            totals: total.finished(windowSeconds: window),
+            totals: total.finished(windowSeconds: window, timeoutSeconds: plan.timeoutSeconds),
             endpoints: endpoints.indices.map { index in
-                LoadResult.Endpoint(name: names[index], counts: endpoints[index].finished(windowSeconds: window), targets: targets[index])
+                LoadResult.Endpoint(
+                    name: names[index],
+                    counts: endpoints[index].finished(windowSeconds: window, timeoutSeconds: plan.timeoutSeconds),
+                    targets: targets[index]
+                )
             },
             journeys: plan.journeys.isEmpty
                 ? nil
                 : plan.journeys.indices.map { index in
                     LoadResult.JourneyResult(
                         name: plan.journeys[index].name,
-                        counts: journeys[index].finished(windowSeconds: window),
+                        counts: journeys[index].finished(windowSeconds: window, timeoutSeconds: plan.timeoutSeconds),
                         targets: plan.journeys[index].targets,
                         failures: failures[index]
                     )
-                }
+                },
+            sourceAddresses: sourcesText
         )
     }
 
@@ -183,7 +200,16 @@ public enum LoadGenerator {
 
         /// - Parameter users: the numbers of this worker's users among all users of the plan (each journey
         ///   user draws its accounts from its own share of the parameter values).
-        init(eventLoop: any EventLoop, traffic: Traffic, endpoints: Int, target: HTTPTarget, timeout: TimeAmount, users: [Int], seed: UInt64) {
+        init(
+            eventLoop: any EventLoop,
+            traffic: Traffic,
+            endpoints: Int,
+            target: SocketAddress,
+            sources: SourceAddresses,
+            timeout: TimeAmount,
+            users: [Int],
+            seed: UInt64
+        ) {
             self.eventLoop = eventLoop
             let stats = LoadStats(endpointCount: endpoints)
             self.stats = stats
@@ -197,7 +223,14 @@ public enum LoadGenerator {
                     case .requests(let mix): MixScript(mix: mix, seed: userSeed)
                     case .journeys(let mix): JourneyScript(mix: mix, stats: journeyStats!, user: user, seed: userSeed)
                     }
-                return VirtualUser(eventLoop: eventLoop, script: script, stats: stats, target: target, timeout: timeout)
+                return VirtualUser(
+                    eventLoop: eventLoop,
+                    script: script,
+                    stats: stats,
+                    target: target,
+                    sources: (sources.address(user: user, asAnotherUser: false), sources.address(user: user, asAnotherUser: true)),
+                    timeout: timeout
+                )
             }
         }
 

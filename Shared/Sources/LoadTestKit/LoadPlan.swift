@@ -25,6 +25,10 @@ public struct LoadPlan: Codable, Sendable, Equatable {
     public var threads: Int
     /// Seed for picking templates and parameter values, so two runs send the same sequence.
     public var seed: UInt64
+    /// All users connect from one address (127.0.0.1 for a loopback target) instead of one loopback address
+    /// each (``SourceAddresses``): to see what a load balancer does when every user shares one address (an
+    /// office behind one public address), or where binding to other loopback addresses is not allowed.
+    public var singleSourceAddress: Bool
 
     public init(
         url: String,
@@ -35,7 +39,8 @@ public struct LoadPlan: Codable, Sendable, Equatable {
         journeys: [Journey] = [],
         parameters: [String: [String]] = [:],
         threads: Int = 1,
-        seed: UInt64 = 42
+        seed: UInt64 = 42,
+        singleSourceAddress: Bool = false
     ) {
         self.url = url
         self.users = users
@@ -46,6 +51,7 @@ public struct LoadPlan: Codable, Sendable, Equatable {
         self.parameters = parameters
         self.threads = threads
         self.seed = seed
+        self.singleSourceAddress = singleSourceAddress
     }
 
     /// The plan with only the requests, or journeys, called `names` (`./lab load --only`).

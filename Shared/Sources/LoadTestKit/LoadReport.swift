@@ -9,6 +9,7 @@ public enum LoadReport {
             "Results: \(result.users) users for \(format(result.durationSeconds, digits: 0)) s against \(result.url) "
                 + "(timeout \(format(result.timeoutSeconds, digits: 1)) s)"
         )
+        if let sources = result.sourceAddresses { lines.append("Users came from \(sources)") }
         lines.append("")
         let journeys = result.journeys ?? []
         lines.append(row("Requests sent", count(totals.sent)))
@@ -28,11 +29,11 @@ public enum LoadReport {
         let inFlight = totals.sent - totals.succeeded - totals.timeouts - totals.connectionErrors - totals.httpErrorCount - totals.wrongAnswers
         if inFlight > 0 { lines.append(row("  never answered", count(inFlight))) }
         lines.append("")
-        lines.append("How long users waited (answered and timed-out requests):")
-        lines.append(row("  p50 (typical user)", ms(totals.latency.p50)))
-        lines.append(row("  p90", ms(totals.latency.p90)))
-        lines.append(row("  p99 (slowest 1 in 100)", ms(totals.latency.p99)))
-        lines.append(row("  max", ms(totals.latency.max)))
+        lines.append("How long users waited (a request with no answer, timed out or not connected, ranks above every answer):")
+        lines.append(row("  p50 (typical user)", totals.latency.text(.p50)))
+        lines.append(row("  p90", totals.latency.text(.p90)))
+        lines.append(row("  p99 (slowest 1 in 100)", totals.latency.text(.p99)))
+        lines.append(row("  max", totals.latency.text(.max)))
         if !journeys.isEmpty {
             lines.append("")
             lines += self.journeyLines(result)
@@ -47,7 +48,7 @@ public enum LoadReport {
                 let c = endpoint.counts
                 lines.append(
                     "  " + pad(endpoint.name, 28) + padLeft(count(c.sent), 9) + padLeft(format(c.requestsPerSecond, digits: 0), 9)
-                        + padLeft(format(c.successRate, digits: 2) + "%", 10) + padLeft(ms(c.latency.p50), 11) + padLeft(ms(c.latency.p99), 11)
+                        + padLeft(format(c.successRate, digits: 2) + "%", 10) + padLeft(c.latency.text(.p50), 11) + padLeft(c.latency.text(.p99), 11)
                 )
             }
         }
@@ -98,7 +99,7 @@ public enum LoadReport {
             let c = journey.counts
             lines.append(
                 "  " + pad(journey.name, 30) + padLeft(count(c.sent), 9) + padLeft(format(c.successRate, digits: 2) + "%", 11)
-                    + padLeft(ms(c.latency.p50), 11) + padLeft(ms(c.latency.p99), 11)
+                    + padLeft(c.latency.text(.p50), 11) + padLeft(c.latency.text(.p99), 11)
             )
         }
         lines.append("")
@@ -111,7 +112,7 @@ public enum LoadReport {
                 let failed = c.sent == 0 ? 0 : Double(c.failed) / Double(c.sent) * 100
                 lines.append(
                     "  " + pad(endpoint.name, 44) + padLeft(count(c.sent), 9) + padLeft(format(failed, digits: 1) + "%", 9)
-                        + padLeft(ms(c.latency.p50), 11) + padLeft(ms(c.latency.p99), 11)
+                        + padLeft(c.latency.text(.p50), 11) + padLeft(c.latency.text(.p99), 11)
                 )
                 let step = String(endpoint.name.dropFirst(prefix.count))
                 for (reason, times) in (journey.failures[step] ?? [:]).sorted(by: { $0.value > $1.value }) {
@@ -126,11 +127,18 @@ public enum LoadReport {
     public static func progressLine(_ progress: LoadGenerator.Progress, durationSeconds: Double) -> String {
         "[\(padLeft(format(progress.elapsedSeconds, digits: 0), 3))/\(format(durationSeconds, digits: 0)) s] "
             + "\(padLeft(format(progress.requestsPerSecond, digits: 0), 6)) req/s   sent \(count(progress.sent))   "
-            + "failed \(count(progress.failed))   p99 so far \(ms(progress.p99Milliseconds))"
+            + "failed \(count(progress.failed))   p99 so far \(progress.p99Unanswered ? "no answer" : ms(progress.p99Milliseconds))"
     }
 
     static func row(_ label: String, _ value: String) -> String {
         "  " + pad(label, 30) + value
+    }
+}
+
+extension LoadResult.Latency {
+    /// A percentile as reports show it: `12.3 ms`, or `no answer` when it falls among the requests that got none.
+    func text(_ percentile: Percentile) -> String {
+        self.isUnanswered(percentile) ? "no answer" : ms(self[percentile])
     }
 }
 

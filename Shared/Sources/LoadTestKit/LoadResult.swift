@@ -16,6 +16,9 @@ public struct LoadResult: Codable, Sendable, Equatable {
     public var endpoints: [Endpoint]
     /// Per journey, in the order of the plan; nil for a request mix.
     public var journeys: [JourneyResult]?
+    /// Where the users' connections came from, in words (`one loopback address per user, 127.1.0.1 to
+    /// 127.1.99.1`), with a warning when they could not come from several; nil in results saved before.
+    public var sourceAddresses: String?
 
     /// Requests counted by outcome.
     public struct Counts: Codable, Sendable, Equatable {
@@ -33,7 +36,7 @@ public struct LoadResult: Codable, Sendable, Equatable {
         public var wrongAnswers: Int = 0
         /// Answers received within the test window (all outcomes), per second of the window.
         public var requestsPerSecond: Double = 0
-        /// Latency of every answered or timed-out request, in milliseconds.
+        /// Latency of every request sent, in milliseconds; one with no answer ranks above every answer.
         public var latency: Latency = .init()
 
         public init() {}
@@ -56,20 +59,88 @@ public struct LoadResult: Codable, Sendable, Equatable {
         }
 
         public var failed: Int { self.sent - self.succeeded }
+        /// Requests the server answered, right or wrong (the failures that are not timeouts or connection errors).
+        public var answered: Int { self.succeeded + self.httpErrorCount + self.wrongAnswers }
         public var httpErrorCount: Int { self.httpErrors.values.reduce(0, +) }
         /// Percentage of sent requests that succeeded (100 when nothing was sent would hide a dead tool, so 0).
         public var successRate: Double { self.sent == 0 ? 0 : Double(self.succeeded) / Double(self.sent) * 100 }
     }
 
     /// Latency percentiles in milliseconds.
+    ///
+    /// A request that got no answer (timed out, or no connection) counts as slower than every answer: when a
+    /// percentile falls among those requests, ``isUnanswered(_:)`` says so, and its number is the timeout (they
+    /// waited at least that long, or never got a connection). No latency target can pass on such a percentile.
     public struct Latency: Codable, Sendable, Equatable {
         public var p50: Double = 0
         public var p90: Double = 0
         public var p99: Double = 0
         public var p999: Double = 0
         public var max: Double = 0
+        /// The mean of the answers only (requests with no answer have no duration to average).
         public var mean: Double = 0
+        /// Requests these percentiles are over: the answers and the requests with no answer. 0 in results
+        /// saved before requests with no answer were ranked (those have no ``unanswered`` either).
+        public var requests: Int = 0
+        /// Of ``requests``, those with no answer: they rank above every answer.
+        public var unanswered: Int = 0
+
         public init() {}
+
+        /// The percentiles a result reports.
+        public enum Percentile: Double, CaseIterable, Sendable {
+            case p50 = 50
+            case p90 = 90
+            case p99 = 99
+            case p999 = 99.9
+            case max = 100
+        }
+
+        public subscript(_ percentile: Percentile) -> Double {
+            get {
+                switch percentile {
+                case .p50: self.p50
+                case .p90: self.p90
+                case .p99: self.p99
+                case .p999: self.p999
+                case .max: self.max
+                }
+            }
+            set {
+                switch percentile {
+                case .p50: self.p50 = newValue
+                case .p90: self.p90 = newValue
+                case .p99: self.p99 = newValue
+                case .p999: self.p999 = newValue
+                case .max: self.max = newValue
+                }
+            }
+        }
+
+        /// Whether this percentile falls among the requests that got no answer.
+        public func isUnanswered(_ percentile: Percentile) -> Bool {
+            self.unanswered > 0 && Self.rank(percentile, of: self.requests) > self.requests - self.unanswered
+        }
+
+        /// The 1-based rank of `percentile` among `count` sorted samples, rounded up like HdrHistogram does.
+        static func rank(_ percentile: Percentile, of count: Int) -> Int {
+            Swift.max(1, Int((percentile.rawValue * Double(count) / 100).nextDown.rounded(.up)))
+        }
+
+        enum CodingKeys: String, CodingKey { case p50, p90, p99, p999, max, mean, requests, unanswered }
+
+        /// Reads results saved by older versions too (without ``requests`` and ``unanswered``).
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.p50 = try container.decode(Double.self, forKey: .p50)
+            self.p90 = try container.decode(Double.self, forKey: .p90)
+            self.p99 = try container.decode(Double.self, forKey: .p99)
+            self.p999 = try container.decode(Double.self, forKey: .p999)
+            self.max = try container.decode(Double.self, forKey: .max)
+            self.mean = try container.decode(Double.self, forKey: .mean)
+            self.requests = try container.decodeIfPresent(Int.self, forKey: .requests) ?? 0
+            self.unanswered = try container.decodeIfPresent(Int.self, forKey: .unanswered) ?? 0
+        }
     }
 
     public struct Endpoint: Codable, Sendable, Equatable {
@@ -111,7 +182,8 @@ public struct LoadResult: Codable, Sendable, Equatable {
         elapsedSeconds: Double,
         totals: Counts,
         endpoints: [Endpoint],
-        journeys: [JourneyResult]? = nil
+        journeys: [JourneyResult]? = nil,
+        sourceAddresses: String? = nil
     ) {
         self.url = url
         self.users = users
@@ -121,5 +193,6 @@ public struct LoadResult: Codable, Sendable, Equatable {
         self.totals = totals
         self.endpoints = endpoints
         self.journeys = journeys
+        self.sourceAddresses = sourceAddresses
     }
 }

@@ -36,8 +36,9 @@ public struct LoadTargets: Codable, Sendable, Equatable {
             checks.append(
                 Check(
                     target: "p99 latency ≤ \(format(max, digits: 0)) ms",
-                    measured: "\(format(counts.latency.p99, digits: 1)) ms",
-                    passed: counts.sent > 0 && counts.latency.p99 <= max
+                    measured: counts.answered == 0 || counts.latency.isUnanswered(.p99)
+                        ? "no answer" : "\(format(counts.latency.p99, digits: 1)) ms",
+                    passed: Self.p99(of: counts, isAtMost: max)
                 )
             )
         }
@@ -46,11 +47,17 @@ public struct LoadTargets: Codable, Sendable, Equatable {
                 Check(
                     target: "throughput ≥ \(format(min, digits: 0)) req/s",
                     measured: "\(format(counts.requestsPerSecond, digits: 0)) req/s",
-                    passed: counts.requestsPerSecond >= min
+                    passed: counts.answered > 0 && counts.requestsPerSecond >= min
                 )
             )
         }
         return checks
+    }
+
+    /// Whether the p99 is at most `limit` milliseconds: never when nothing was answered, nor when the p99
+    /// falls among the requests that got no answer (a dead or resetting server must not pass on them).
+    static func p99(of counts: LoadResult.Counts, isAtMost limit: Double) -> Bool {
+        counts.answered > 0 && !counts.latency.isUnanswered(.p99) && counts.latency.p99 <= limit
     }
 
     /// True when every target that is set is met.
@@ -72,7 +79,7 @@ public struct LoadTargets: Codable, Sendable, Equatable {
     public func grade(_ counts: LoadResult.Counts) -> Grade {
         if self.allMet(counts) { return .green }
         let close =
-            (self.maxP99Milliseconds.map { counts.sent > 0 && counts.latency.p99 <= 2 * $0 } ?? true)
+            (self.maxP99Milliseconds.map { Self.p99(of: counts, isAtMost: 2 * $0) } ?? true)
             && (self.minRequestsPerSecond.map { counts.requestsPerSecond >= $0 / 2 } ?? true)
             && (self.minSuccessRate.map { 100 - counts.successRate <= 10 * (100 - $0) } ?? true)
         return close ? .amber : .red

@@ -11,12 +11,23 @@ protocol UserScript: AnyObject {
     var readsAnswers: Bool { get }
     /// A journey has started and not ended: the user finishes it even after the test's time is up.
     var isMidJourney: Bool { get }
-    /// The next request: the endpoint it counts under, and its bytes.
-    func next() -> (endpoint: Int, request: ByteBuffer)
+    /// The next request: the endpoint it counts under, its bytes, and whose connection it goes on.
+    func next() -> ScriptedRequest
     /// Judges the answer to the last request sent; `now` is when it arrived.
     func judge(_ answer: Answer, endpoint: Int, now: UInt64) -> LoadStats.Outcome
     /// The last request sent got no answer (`.timeout` or `.connectionError`).
     func failed(_ outcome: LoadStats.Outcome, endpoint: Int, now: UInt64)
+}
+
+/// One request a script wants sent.
+struct ScriptedRequest {
+    /// The endpoint (request kind or journey step) it counts under.
+    var endpoint: Int
+    /// The request, ready to write.
+    var bytes: ByteBuffer
+    /// Sent as another user would (``JourneyStep/asAnotherUser``): on the virtual user's second connection,
+    /// from another source address, without the user's cookies.
+    var asAnotherUser = false
 }
 
 /// An answer as the script sees it. `headers` and `body` are only collected when ``UserScript/readsAnswers``.
@@ -40,8 +51,9 @@ final class MixScript: UserScript {
     var readsAnswers: Bool { false }
     var isMidJourney: Bool { false }
 
-    func next() -> (endpoint: Int, request: ByteBuffer) {
-        self.mix.pick(using: &self.rng)
+    func next() -> ScriptedRequest {
+        let (endpoint, bytes) = self.mix.pick(using: &self.rng)
+        return ScriptedRequest(endpoint: endpoint, bytes: bytes)
     }
 
     func judge(_ answer: Answer, endpoint: Int, now: UInt64) -> LoadStats.Outcome {

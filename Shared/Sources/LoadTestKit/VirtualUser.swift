@@ -6,24 +6,51 @@ import NIOPosix
 /// records the outcome, and sends the next. Reconnects when the connection breaks or times out. Which
 /// request comes next and whether its answer is right is its ``UserScript``'s business.
 ///
+/// A journey step sent as another user (``ScriptedRequest/asAnotherUser``) goes on a second connection,
+/// from another source address (``SourceAddresses``), kept open for the next such step.
+///
+/// Every request the script hands out is counted as sent exactly once and ends in exactly one outcome,
+/// even when its connection never opens. When a connection cannot be opened, or closes before its first
+/// answer, the user waits before trying again (10 ms, doubling up to 1 s, back to 10 ms at the next
+/// answer): a dead server neither turns the tool into a busy loop nor inflates the requests sent.
+///
 /// Lives on one event loop and is only touched from it, like its ``LoadStats``.
 final class VirtualUser {
     let eventLoop: any EventLoop
     let script: any UserScript
     let stats: LoadStats
-    let target: HTTPTarget
+    let target: SocketAddress
     let timeout: TimeAmount
+    /// Where the user's own connections, and its connection as another user, come from (nil: the kernel picks).
+    private let sources: (own: SocketAddress?, another: SocketAddress?)
     private var running = true
-    private var activeHandler: VirtualUserHandler?
-    private var isConnecting = false
+    /// Open connections: the user's own, and the one it uses as another user.
+    private var own: VirtualUserHandler?
+    private var another: VirtualUserHandler?
+    /// A request counted as sent, waiting for its connection to open.
+    private var pending: ScriptedRequest?
+    /// The wait before the next attempt after a connection failed, and how long the next wait will be.
+    private var pause: Scheduled<Void>?
+    private var backoff = VirtualUser.firstBackoff
     private let finished: EventLoopPromise<Void>
     private var hasFinished = false
 
-    init(eventLoop: any EventLoop, script: any UserScript, stats: LoadStats, target: HTTPTarget, timeout: TimeAmount) {
+    static let firstBackoff = TimeAmount.milliseconds(10)
+    static let longestBackoff = TimeAmount.seconds(1)
+
+    init(
+        eventLoop: any EventLoop,
+        script: any UserScript,
+        stats: LoadStats,
+        target: SocketAddress,
+        sources: (own: SocketAddress?, another: SocketAddress?),
+        timeout: TimeAmount
+    ) {
         self.eventLoop = eventLoop
         self.script = script
         self.stats = stats
         self.target = target
+        self.sources = sources
         self.timeout = timeout
         self.finished = eventLoop.makePromise()
     }
@@ -36,81 +63,118 @@ final class VirtualUser {
     var finishedFuture: EventLoopFuture<Void> { self.finished.futureResult }
 
     func start() {
-        self.connect()
+        self.sendNext()
     }
 
     /// Stop sending new requests; the one in flight (if any) still completes or times out and is counted.
     func stop() {
         self.running = false
-        if self.activeHandler == nil && !self.isConnecting && !self.keepsGoing { self.finish() }
+        if let pause = self.pause {
+            pause.cancel()
+            self.pause = nil
+            self.sendNext()
+        }
     }
 
-    func nextRequest() -> (endpoint: Int, request: ByteBuffer) {
-        let next = self.script.next()
-        self.stats.recordSent(endpoint: next.endpoint)
-        return next
-    }
-
-    /// Records the answer to a request: the script judges it, the stats count the outcome.
-    func answered(_ answer: Answer, endpoint: Int, latencyNanoseconds: UInt64, now: UInt64) {
-        let outcome = self.script.judge(answer, endpoint: endpoint, now: now)
-        self.stats.record(outcome, endpoint: endpoint, latencyNanoseconds: latencyNanoseconds, now: now)
-    }
-
-    /// Records a request that got no answer (`.timeout` or `.connectionError`).
-    func failed(_ outcome: LoadStats.Outcome, endpoint: Int, latencyNanoseconds: UInt64?, now: UInt64) {
-        self.script.failed(outcome, endpoint: endpoint, now: now)
-        self.stats.record(outcome, endpoint: endpoint, latencyNanoseconds: latencyNanoseconds, now: now)
-    }
-
-    private func connect() {
+    /// Sends the script's next request on the connection it belongs to, opening that connection if needed;
+    /// finishes when the user is done.
+    private func sendNext() {
         guard self.keepsGoing else { return self.finish() }
-        self.isConnecting = true
+        let request = self.script.next()
+        self.stats.recordSent(endpoint: request.endpoint)
+        if let connection = request.asAnotherUser ? self.another : self.own {
+            connection.send(request)
+        } else {
+            self.pending = request
+            self.connect(asAnotherUser: request.asAnotherUser)
+        }
+    }
+
+    private func connect(asAnotherUser: Bool) {
         let user = NIOLoopBound(self, eventLoop: self.eventLoop)
-        ClientBootstrap(group: self.eventLoop)
+        var bootstrap = ClientBootstrap(group: self.eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(self.timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    // Requests go out as ready-made bytes (PreEncodedRequestWriter), so no request encoder runs per
-                    // request; the response decoder still sees each request head to pair answers with requests.
-                    try channel.pipeline.syncOperations.addHandler(PreEncodedRequestWriter())
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)))
-                    try channel.pipeline.syncOperations.addHandler(VirtualUserHandler(user: user.value))
+                    try channel.pipeline.syncOperations.addHandler(VirtualUserHandler(user: user.value, asAnotherUser: asAnotherUser))
                 }
             }
-            .connect(host: self.target.host, port: self.target.port)
-            .assumeIsolated()
-            .whenComplete { result in
-                self.isConnecting = false
-                if case .failure = result {
-                    // The request this user meant to send could not even start: count it, then retry after a
-                    // short pause so a dead server does not turn the load tool into a busy loop.
-                    let endpoint = self.nextRequest().endpoint
-                    self.failed(.connectionError, endpoint: endpoint, latencyNanoseconds: nil, now: Self.now())
-                    self.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(10)) { self.connect() }
-                }
-            }
+        if let source = asAnotherUser ? self.sources.another : self.sources.own {
+            bootstrap = bootstrap.bind(to: source)
+        }
+        bootstrap.connect(to: self.target).assumeIsolated().whenFailure { _ in
+            // The request this user meant to send could not even start: it fails as a connection error.
+            guard let request = self.pending else { return }
+            self.pending = nil
+            self.script.failed(.connectionError, endpoint: request.endpoint, now: Self.now())
+            self.stats.record(.connectionError, endpoint: request.endpoint, latencyNanoseconds: 0, now: Self.now())
+            self.pauseThenSendNext()
+        }
     }
 
-    func handlerBecameActive(_ handler: VirtualUserHandler) {
-        self.activeHandler = handler
+    /// A connection opened (its handler is active): it sends the request waiting for it.
+    func connected(_ connection: VirtualUserHandler) {
+        if connection.asAnotherUser { self.another = connection } else { self.own = connection }
+        guard let request = self.pending else { return }
+        self.pending = nil
+        connection.send(request)
+    }
+
+    /// Records the answer to a request (the script judges it, the stats count the outcome) and sends the next.
+    func answered(_ answer: Answer, endpoint: Int, latencyNanoseconds: UInt64, now: UInt64, on connection: VirtualUserHandler, keepAlive: Bool) {
+        let outcome = self.script.judge(answer, endpoint: endpoint, now: now)
+        self.stats.record(outcome, endpoint: endpoint, latencyNanoseconds: latencyNanoseconds, now: now)
+        self.backoff = Self.firstBackoff
+        if !keepAlive { self.close(connection) }  // the server asked to close; the next request opens another
+        self.sendNext()
+    }
+
+    /// Records a request that got no answer (`.timeout` or `.connectionError`): its connection cannot carry
+    /// another request. Sends the next one at once if the connection had worked, after a pause if it never did.
+    func failed(_ outcome: LoadStats.Outcome, endpoint: Int, now: UInt64, on connection: VirtualUserHandler, afterAnswers: Bool) {
+        self.script.failed(outcome, endpoint: endpoint, now: now)
+        self.stats.record(outcome, endpoint: endpoint, latencyNanoseconds: 0, now: now)
+        self.close(connection)
+        if afterAnswers { self.sendNext() } else { self.pauseThenSendNext() }
+    }
+
+    /// A connection closed while no request was on it (the server closed an idle connection).
+    func closed(_ connection: VirtualUserHandler) {
+        self.forget(connection)
+    }
+
+    private func pauseThenSendNext() {
+        let delay = self.backoff
+        self.backoff = .nanoseconds(min(self.backoff.nanoseconds * 2, Self.longestBackoff.nanoseconds))
+        self.pause = self.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+            self.pause = nil
+            self.sendNext()
+        }
     }
 
     /// Called by the worker's timer: fails the request in flight if it has waited longer than the timeout.
     func checkTimeout(now: UInt64) {
-        self.activeHandler?.checkTimeout(now: now, limit: UInt64(self.timeout.nanoseconds))
+        let limit = UInt64(self.timeout.nanoseconds)
+        self.own?.checkTimeout(now: now, limit: limit)
+        self.another?.checkTimeout(now: now, limit: limit)
     }
 
-    /// The connection closed (server closed it, it broke, or we closed it after a timeout).
-    func handlerClosed() {
-        self.activeHandler = nil
-        if self.keepsGoing { self.connect() } else { self.finish() }
+    private func close(_ connection: VirtualUserHandler) {
+        self.forget(connection)
+        connection.close()
+    }
+
+    private func forget(_ connection: VirtualUserHandler) {
+        if self.own === connection { self.own = nil }
+        if self.another === connection { self.another = nil }
     }
 
     private func finish() {
         guard !self.hasFinished else { return }
         self.hasFinished = true
+        if let own = self.own { self.close(own) }
+        if let another = self.another { self.close(another) }
         self.finished.succeed()
     }
 
@@ -118,117 +182,114 @@ final class VirtualUser {
 }
 
 /// Drives one connection of a ``VirtualUser``: request out, response in, timeout in between.
-final class VirtualUserHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = HTTPClientRequestPart
-
-    /// What the response decoder is told about each request (it only looks at the method).
-    private static let observedHead = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
+///
+/// The only handler of its pipeline: requests go out as ready-made bytes, and answers are read in place by
+/// a ``ResponseReader``, so a request costs one write, about one read, and no message per header or part.
+final class VirtualUserHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private let user: VirtualUser
+    /// The user's connection as another user (``ScriptedRequest/asAnotherUser``), not its own.
+    let asAnotherUser: Bool
     private var context: ChannelHandlerContext?
-    private struct InFlight {
-        var endpoint: Int
-        var start: UInt64
-        var status: Int = 0
-        var keepAlive = true
-        /// Collected only when the script reads answers.
-        var headers = HTTPHeaders()
-        var body: ByteBuffer?
-    }
-    private var inFlight: InFlight?
+    private var reader: ResponseReader
+    /// The request waiting for its answer: the endpoint it counts under and when it was sent.
+    private var inFlight: (endpoint: Int, start: UInt64)?
+    /// Bytes of an answer whose head is not complete yet.
+    private var unread: ByteBuffer?
+    /// Whether this connection has carried an answer (if not, a failure on it pauses the user).
+    private var hasAnswered = false
 
-    init(user: VirtualUser) {
+    init(user: VirtualUser, asAnotherUser: Bool) {
         self.user = user
+        self.asAnotherUser = asAnotherUser
+        self.reader = ResponseReader(keepsAnswers: user.script.readsAnswers)
     }
 
     func channelActive(context: ChannelHandlerContext) {
         self.context = context
-        self.user.handlerBecameActive(self)
-        self.sendNext(context: context)
+        self.user.connected(self)
     }
 
-    private func sendNext(context: ChannelHandlerContext) {
-        guard self.user.keepsGoing else {
-            context.close(promise: nil)
-            return
+    func send(_ request: ScriptedRequest) {
+        guard let context = self.context else {
+            return self.user.failed(.connectionError, endpoint: request.endpoint, now: VirtualUser.now(), on: self, afterAnswers: self.hasAnswered)
         }
-        let (endpoint, request) = self.user.nextRequest()
-        self.inFlight = InFlight(endpoint: endpoint, start: VirtualUser.now())
-        context.write(self.wrapOutboundOut(.head(Self.observedHead)), promise: nil)
-        context.writeAndFlush(self.wrapOutboundOut(.body(.byteBuffer(request))), promise: nil)
+        self.reader.expectAnswer(toHead: request.bytes.getInteger(at: request.bytes.readerIndex, as: UInt32.self) == Self.head)
+        self.inFlight = (request.endpoint, VirtualUser.now())
+        context.writeAndFlush(self.wrapOutboundOut(request.bytes), promise: nil)
+    }
+
+    /// `HEAD` as the first four bytes of a request, read as a big-endian integer.
+    private static let head: UInt32 = 0x4845_4144
+
+    func close() {
+        self.context?.close(promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch self.unwrapInboundIn(data) {
-        case .head(let head):
-            self.inFlight?.status = Int(head.status.code)
-            self.inFlight?.keepAlive = head.isKeepAlive
-            if self.user.script.readsAnswers { self.inFlight?.headers = head.headers }
-        case .body(var part):
-            guard self.user.script.readsAnswers, self.inFlight != nil else { break }
-            if self.inFlight?.body == nil {
-                self.inFlight?.body = part
-            } else {
-                self.inFlight?.body?.writeBuffer(&part)
-            }
-        case .end:
-            guard let request = self.inFlight else { return }
-            self.inFlight = nil
-            let now = VirtualUser.now()
-            self.user.answered(
-                Answer(status: request.status, headers: request.headers, body: request.body),
-                endpoint: request.endpoint,
-                latencyNanoseconds: now - request.start,
-                now: now
-            )
-            if request.keepAlive {
-                self.sendNext(context: context)
-            } else {
-                context.close(promise: nil)  // the server asked to close; the user reconnects
-            }
+        var buffer = self.unwrapInboundIn(data)
+        if var unread = self.unread {
+            self.unread = nil
+            unread.writeBuffer(&buffer)
+            buffer = unread
         }
+        while buffer.readableBytes > 0 {
+            guard self.inFlight != nil else { return }  // bytes nobody asked for (after a timeout): dropped
+            let response: ResponseReader.Response?
+            do {
+                response = try self.reader.read(&buffer)
+            } catch {
+                // Not an HTTP response: the request in flight fails as a connection error when the channel closes.
+                return context.close(promise: nil)
+            }
+            guard let response else { break }
+            self.answered(response)
+        }
+        if buffer.readableBytes > 0 { self.unread = buffer }
+    }
+
+    private func answered(_ response: ResponseReader.Response) {
+        guard let request = self.inFlight else { return }
+        self.inFlight = nil
+        self.hasAnswered = true
+        let now = VirtualUser.now()
+        self.user.answered(
+            Answer(status: response.status, headers: response.headers, body: response.body),
+            endpoint: request.endpoint,
+            latencyNanoseconds: now - request.start,
+            now: now,
+            on: self,
+            keepAlive: response.keepAlive
+        )
     }
 
     /// Fails the request in flight when it has waited more than `limit` nanoseconds. A timer per worker
     /// calls this every few milliseconds: cheaper than scheduling (and cancelling) a timer per request.
     func checkTimeout(now: UInt64, limit: UInt64) {
-        guard let request = self.inFlight, now - request.start >= limit, let context = self.context else { return }
+        guard let request = self.inFlight, now - request.start >= limit else { return }
         self.inFlight = nil
-        self.user.failed(.timeout, endpoint: request.endpoint, latencyNanoseconds: now - request.start, now: now)
         // The answer may still arrive later; this connection cannot be reused for the next request.
-        context.close(promise: nil)
+        self.user.failed(.timeout, endpoint: request.endpoint, now: now, on: self, afterAnswers: self.hasAnswered)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         self.context = nil
+        if self.inFlight != nil, let response = self.reader.connectionClosed() {
+            self.answered(response)  // a body that ends when the connection closes
+        }
         if let request = self.inFlight {
             self.inFlight = nil
-            self.user.failed(.connectionError, endpoint: request.endpoint, latencyNanoseconds: nil, now: VirtualUser.now())
+            self.user.failed(.connectionError, endpoint: request.endpoint, now: VirtualUser.now(), on: self, afterAnswers: self.hasAnswered)
+        } else {
+            self.user.closed(self)
         }
-        self.user.handlerClosed()
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // Reset by peer, a malformed response...: the request in flight fails as a connection error when
-        // the channel becomes inactive.
+        // Reset by peer...: the request in flight fails as a connection error when the channel becomes inactive.
         context.close(promise: nil)
-    }
-}
-
-/// First handler of a virtual user's pipeline: sends the ready-made request bytes (carried as the body part)
-/// and drops the head part, which only exists so the response decoder can pair answers with requests.
-final class PreEncodedRequestWriter: ChannelOutboundHandler {
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = IOData
-
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch self.unwrapOutboundIn(data) {
-        case .body(let bytes):
-            context.write(self.wrapOutboundOut(bytes), promise: promise)
-        case .head, .end:
-            promise?.succeed()
-        }
     }
 }

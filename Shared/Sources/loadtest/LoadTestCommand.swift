@@ -21,7 +21,12 @@ struct LoadTestCommand: AsyncParsableCommand {
         @Option(help: "Seconds before a request counts as timed out.") var timeout = 5.0
         @Option(help: "Event-loop threads of the load tool.") var threads = 1
         @Option(help: "Fail (exit 1) below this success rate, in percent.") var minSuccessRate: Double?
-        @Option(help: "Fail (exit 1) above this p99, in milliseconds.") var maxP99: Double?
+        @Option(help: "Fail (exit 1) above this p99, in milliseconds (a p99 among requests with no answer always fails).") var maxP99: Double?
+        @Option(help: "Fail (exit 1) below this throughput, in answered requests per second.") var minThroughput: Double?
+        @Flag(
+            help: "Every user connects from 127.0.0.1, instead of one loopback address per user (which a load balancer's ip_hash tells apart)."
+        )
+        var singleSourceAddress = false
         @Option(help: "Save the result as JSON to this file.") var json: String?
 
         func run() async throws {
@@ -36,14 +41,15 @@ struct LoadTestCommand: AsyncParsableCommand {
                 durationSeconds: self.duration,
                 timeoutSeconds: self.timeout,
                 requests: [RequestTemplate(name: String(self.url[pathStart...]), path: String(self.url[pathStart...]))],
-                threads: self.threads
+                threads: self.threads,
+                singleSourceAddress: self.singleSourceAddress
             )
             do {
                 try plan.validate()
             } catch {
                 throw ValidationError(error.description)
             }
-            let targets = LoadTargets(minSuccessRate: self.minSuccessRate, maxP99Milliseconds: self.maxP99)
+            let targets = LoadTargets(minSuccessRate: self.minSuccessRate, maxP99Milliseconds: self.maxP99, minRequestsPerSecond: self.minThroughput)
             let status = try await LoadTestRunner.run(plan, targets: targets, jsonPath: self.json)
             if status != 0 { throw ExitCode(status) }
         }

@@ -43,6 +43,7 @@ struct JourneyTests {
         #expect(result.endpoints.allSatisfy { $0.counts.sent == journey.counts.sent })
         #expect(result.totals.successRate == 100)
         #expect(journey.counts.latency.p50 > 0)
+        expectCountsAddUp(result)
     }
 
     @Test("a 200 with stale data fails the journey at that step, with the reason, and counts as wrong data")
@@ -120,6 +121,88 @@ struct JourneyTests {
         #expect(comparison.contains("0.00%"))
         #expect(comparison.contains("100.00%"))
         #expect(comparison.contains("    wrong data (a 200)"), "\(comparison)")
+    }
+
+    /// A journey as `lab.json` writes it (so the test reads the field the way a scenario does).
+    static func decodeJourney(_ json: String) throws -> Journey {
+        try JSONDecoder().decode(Journey.self, from: Data(json.utf8))
+    }
+
+    @Test("a step asAnotherUser goes without the user's cookies, and the user's own steps keep them")
+    func anotherUsersCookies() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let journey = try Self.decodeJourney(
+            """
+            {"name": "private page", "steps": [
+              {"name": "log in", "method": "POST", "path": "/login", "body": "{name}", "contentType": "text/plain"},
+              {"name": "my page", "path": "/me", "expect": {"status": 200, "bodyContains": "hello {name}"}},
+              {"name": "someone else cannot see it", "path": "/me", "asAnotherUser": true, "expect": {"status": 401}},
+              {"name": "my page again", "path": "/me", "expect": {"status": 200, "bodyContains": "hello {name}"}}
+            ]}
+            """
+        )
+        let result = try await LoadGenerator.run(Self.plan(server.url, journeys: [journey]))
+        let counts = try #require(result.journeys?.first?.counts)
+        #expect(counts.sent > 10)
+        #expect(counts.succeeded == counts.sent, "\(result.journeys?.first?.failures ?? [:])")
+        #expect(result.endpoints.map(\.name)[2] == "private page › someone else cannot see it")
+        expectCountsAddUp(result)
+    }
+
+    @Test("a step asAnotherUser comes from another source address; the user's own steps from its own")
+    func anotherUsersAddress() async throws {
+        let server = try await PeerServer.start()
+        defer { Task { await server.stop() } }
+        let journey = try Self.decodeJourney(
+            """
+            {"name": "addresses", "steps": [
+              {"name": "who am I", "path": "/whoami", "capture": {"ip": "peer"}},
+              {"name": "another member", "path": "/peer-is/{ip}", "asAnotherUser": true, "expect": {"bodyContains": "different"}},
+              {"name": "me again", "path": "/peer-is/{ip}", "expect": {"bodyContains": "same"}}
+            ]}
+            """
+        )
+        let result = try await LoadGenerator.run(Self.plan(server.url, journeys: [journey]))
+        let counts = try #require(result.journeys?.first?.counts)
+        #expect(counts.sent > 10)
+        #expect(counts.succeeded == counts.sent, "\(result.journeys?.first?.failures ?? [:])")
+        // 4 users, each with its own address and another one for its steps as another user.
+        #expect(server.requestsByPeer.count == 8, "\(server.requestsByPeer)")
+        #expect(result.sourceAddresses == "one address per user, 127.1.0.1 to 127.1.3.1; steps as another user from 127.1.4.1 to 127.1.7.1")
+        expectCountsAddUp(result)
+    }
+
+    @Test("a journey reads bodies and cookies of answers framed every way HTTP allows, even in pieces")
+    func framedAnswers() async throws {
+        let server = try await PeerServer.start()
+        defer { Task { await server.stop() } }
+        let journey = Journey(
+            name: "framing",
+            steps: [
+                JourneyStep(name: "chunked", path: "/chunked", expect: .init(status: 200, bodyContains: "Wikipedia")),
+                JourneyStep(name: "ended by close", path: "/until-close", expect: .init(bodyContains: "read until the end")),
+                JourneyStep(name: "after 103", path: "/interim", expect: .init(status: 200, bodyContains: "after")),
+                JourneyStep(name: "no content", path: "/no-content", expect: .init(status: 204)),
+                JourneyStep(name: "who", path: "/whoami", capture: ["ip": "peer"]),
+            ]
+        )
+        let result = try await LoadGenerator.run(Self.plan(server.url, journeys: [journey]))
+        let counts = try #require(result.journeys?.first?.counts)
+        #expect(counts.sent > 5 && counts.succeeded == counts.sent, "\(result.journeys?.first?.failures ?? [:])")
+        expectCountsAddUp(result)
+    }
+
+    @Test("a step field that does not exist, or asAnotherUser that is not true or false, is an error, not ignored")
+    func stepFields() throws {
+        #expect(throws: DecodingError.self) {
+            try Self.decodeJourney(#"{"name": "j", "steps": [{"path": "/me", "asAnotherUsr": true}]}"#)
+        }
+        #expect(throws: DecodingError.self) {
+            try Self.decodeJourney(#"{"name": "j", "steps": [{"path": "/me", "asAnotherUser": "yes"}]}"#)
+        }
+        let journey = try Self.decodeJourney(#"{"name": "j", "steps": [{"path": "/me", "asAnotherUser": true}, {"path": "/x"}]}"#)
+        #expect(journey.steps.map(\.asAnotherUser) == [true, false])
     }
 
     @Test("a plan with journeys is checked before it runs")
