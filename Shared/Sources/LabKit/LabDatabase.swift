@@ -112,6 +112,18 @@ public struct LabDatabase: Sendable {
         }
     }
 
+    /// Where PostgreSQL's write-ahead log is now (an LSN such as `0/3A2B4C8`), to measure how much a load wrote.
+    public func walPosition(on scenario: Scenario) async throws -> String? {
+        try await self.strings("SELECT pg_current_wal_lsn()::text", on: scenario, asAdmin: true).first
+    }
+
+    /// Bytes written to the write-ahead log since `position` (by the whole cluster).
+    public func walBytes(since position: String, on scenario: Scenario) async throws -> Double? {
+        guard position.allSatisfy({ $0.isHexDigit || $0 == "/" }) else { return nil }
+        return try await self.strings("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '\(position)')::text", on: scenario, asAdmin: true)
+            .first.flatMap(Double.init)
+    }
+
     /// Forces a checkpoint (as the admin user: only a superuser may), so a measurement that follows does not
     /// pay for the writes of the one before it.
     public func checkpoint() async throws {

@@ -33,8 +33,13 @@ public struct LearnerCheck: Sendable {
         public var server: ServerMetricsSummary?
         public var targetsMet: Bool
         public var findings: [Finding]
-        /// Targets met and no known problem observed: the only outcome that exits 0.
-        public var passed: Bool { self.targetsMet && self.findings.isEmpty }
+        /// Instances the load balancer (nearly) left out: every instance must take its share for the check to
+        /// judge the scenario as it runs in production.
+        public var idleInstances: [String] = []
+        /// Set when other programs took much of the CPU during the load (``MachineLoad``).
+        public var busyMachineNote: String?
+        /// Targets met, no known problem observed, every instance used: the only outcome that exits 0.
+        public var passed: Bool { self.targetsMet && self.findings.isEmpty && self.idleInstances.isEmpty }
 
         public init(result: LoadResult, server: ServerMetricsSummary?, targetsMet: Bool, findings: [Finding]) {
             self.result = result
@@ -53,8 +58,10 @@ public struct LearnerCheck: Sendable {
                 "nothing answers on \(self.scenario.serverURL). Start your server first (./lab up \(self.scenario.number) in another terminal), then run the check again."
             )
         }
+        try self.ensureTopology()
         let checks = try LearnerChecks.load(for: self.scenario)?.problems ?? []
         let plan = try await self.scenario.loadPlan(database: self.database)
+        let machine = MachineLoad(paths: self.database.paths)
 
         // Observations that only exist while the server is busy (e.g. connections idle in transaction).
         let duringLoad = checks.filter { $0.observe.sqlDuringLoad != nil }
@@ -104,7 +111,36 @@ public struct LearnerCheck: Sendable {
                 )
             }
         }
-        return Outcome(result: result, server: server, targetsMet: result.passes(self.scenario.manifest.targets), findings: findings)
+        var outcome = Outcome(result: result, server: server, targetsMet: result.passes(self.scenario.manifest.targets), findings: findings)
+        outcome.idleInstances = Self.idleInstances(server)
+        outcome.busyMachineNote = machine.note()
+        return outcome
+    }
+
+    /// A scenario that runs as several instances is judged only as several: one instance alone keeps
+    /// everything in one memory and hides every problem of sharing state (scenario 04 would pass untouched).
+    func ensureTopology() throws {
+        guard let instances = self.scenario.manifest.instances else { return }
+        let answering = self.scenario.allInstances.filter { ServerProcess.healthStatus(port: $0.port) == 200 }
+        guard answering.count >= instances.count else {
+            let n = self.scenario.number
+            throw LabError(
+                "scenario \(n) runs as \(instances.count) instances behind the load balancer, and only \(answering.count) answer"
+                    + (answering.isEmpty ? "" : " (\(answering.map(\.label).joined(separator: ", ")))")
+                    + ". The check judges the scenario as it runs for real: a lone instance keeps everything in its own memory and "
+                    + "hides what breaks when there are several. Start it with ./lab up \(n) (or --instances \(instances.count) or more), then check again."
+            )
+        }
+    }
+
+    /// Instances that answered less than half their fair share of the requests (a sticky load balancer, or one
+    /// that sends everything to one instance), as "b: 0% of the requests".
+    static func idleInstances(_ server: ServerMetricsSummary?) -> [String] {
+        guard let shares = server?.requestsByInstance, shares.count > 1, let total = server?.requests, total > 0 else { return [] }
+        let fair = total / Double(shares.count)
+        return shares.sorted { $0.key < $1.key }.filter { $0.value < fair / 2 }.map {
+            String(format: "%@: %.0f%% of the requests", $0.key, $0.value / total * 100)
+        }
     }
 
     /// The first column of the first row of `sql` as a number (as the administrator, so it works even when

@@ -20,7 +20,9 @@ public enum LearnerCheckReport {
         }
         lines.append("")
         let n = scenario.number
-        if outcome.findings.isEmpty {
+        if outcome.findings.isEmpty && !outcome.idleInstances.isEmpty {
+            lines.append("What the check observed:")
+        } else if outcome.findings.isEmpty {
             lines.append("What the check observed: none of the problems it knows about.")
             if !outcome.targetsMet {
                 lines.append(
@@ -40,12 +42,20 @@ public enum LearnerCheckReport {
                 )
             }
         }
+        if !outcome.idleInstances.isEmpty {
+            lines.append(
+                "  ✗ not every instance took its share of the load (\(outcome.idleInstances.joined(separator: "; "))): the load balancer "
+                    + "sends (almost) nothing there, so the check cannot see how the scenario behaves with several instances. "
+                    + "Did the load balancer's configuration change (sticky sessions send a user to the same instance every time)?"
+            )
+        }
+        if let note = outcome.busyMachineNote { lines.append("\n" + note) }
         lines.append("")
         if outcome.passed {
             lines.append("✓ PASS: every target met, and none of the known problems observed.")
         } else {
             let missed = outcome.targetsMet ? "every target met" : "a target is missed"
-            let problems = outcome.findings.count
+            let problems = outcome.findings.count + (outcome.idleInstances.isEmpty ? 0 : 1)
             lines.append("✗ NOT YET: \(missed), \(problems) problem\(problems == 1 ? "" : "s") observed.")
         }
         return lines.joined(separator: "\n")
@@ -87,7 +97,7 @@ public enum LearnerCheckReport {
             "   Your best numbers and the reference's, both measured on this machine:",
             row("", "you", "reference"),
             row("throughput", "\(Int(yours.requestsPerSecond.rounded())) req/s", "\(Int(reference.requestsPerSecond.rounded())) req/s"),
-            row("p99", "\(Int(yours.p99Milliseconds.rounded())) ms", "\(Int(reference.p99Milliseconds.rounded())) ms"),
+            row("p99", yours.p99Text, reference.p99Text),
             row("success", String(format: "%.2f%%", yours.successRate), String(format: "%.2f%%", reference.successRate)),
         ].joined(separator: "\n")
     }
@@ -99,7 +109,8 @@ public enum LearnerCheckReport {
             p99Milliseconds: outcome.result.totals.latency.p99,
             successRate: outcome.result.totals.successRate,
             measuredAt: date,
-            passed: outcome.passed
+            passed: outcome.passed,
+            p99Unanswered: outcome.result.totals.latency.isUnanswered(.p99)
         )
     }
 }

@@ -94,13 +94,29 @@ public struct LearnerProgress: Codable, Sendable, Equatable {
         public var measuredAt: Date
         /// Whether that check passed (nil in files written before this was recorded).
         public var passed: Bool?
+        /// More than 1% of the requests got no answer, so the p99 is "no answer" (``p99Milliseconds`` is then
+        /// the timeout).
+        public var p99Unanswered: Bool?
 
-        public init(requestsPerSecond: Double, p99Milliseconds: Double, successRate: Double, measuredAt: Date, passed: Bool? = nil) {
+        public init(
+            requestsPerSecond: Double,
+            p99Milliseconds: Double,
+            successRate: Double,
+            measuredAt: Date,
+            passed: Bool? = nil,
+            p99Unanswered: Bool? = nil
+        ) {
             self.requestsPerSecond = requestsPerSecond
             self.p99Milliseconds = p99Milliseconds
             self.successRate = successRate
             self.measuredAt = measuredAt
             self.passed = passed
+            self.p99Unanswered = p99Unanswered
+        }
+
+        /// `88 ms`, or `no answer` when the p99 fell among requests that got none.
+        public var p99Text: String {
+            self.p99Unanswered == true ? "no answer" : "\(Int(self.p99Milliseconds.rounded())) ms"
         }
 
         /// Whether these numbers make a better "best" than `other`: a passing check beats a failing one, then

@@ -24,7 +24,7 @@ public enum LearnerTrack {
             if let passed = state?.firstPass {
                 var detail = "passed \(day.string(from: passed))"
                 if let best = state?.best {
-                    detail += ", best \(Int(best.requestsPerSecond.rounded())) req/s, p99 \(Int(best.p99Milliseconds.rounded())) ms"
+                    detail += ", best \(Int(best.requestsPerSecond.rounded())) req/s, p99 \(best.p99Text)"
                 }
                 lines.append("    ✓ \(title)\(detail)")
             } else if let state, state.started != nil || state.checks != nil {

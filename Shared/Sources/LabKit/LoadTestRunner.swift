@@ -4,9 +4,19 @@ import LoadTestKit
 /// What `./lab load` and `loadtest run` do around the generator: a live progress line, the report, the
 /// verdict, the `--json` file, and the exit code (0 all targets met, 1 a target missed).
 public enum LoadTestRunner {
-    /// - Parameter servers: the lab servers whose `/metrics` to read (a scenario's instances); default: the
-    ///   plan's URL when it is on this machine.
-    public static func run(_ plan: LoadPlan, targets: LoadTargets, jsonPath: String?, servers: [ServerInstance]? = nil) async throws -> Int32 {
+    /// - Parameters:
+    ///   - servers: the lab servers whose `/metrics` to read (a scenario's instances); default: the plan's URL
+    ///     when it is on this machine.
+    ///   - database: the lab's PostgreSQL, to report how much it wrote to its write-ahead log during the load.
+    public static func run(
+        _ plan: LoadPlan,
+        targets: LoadTargets,
+        jsonPath: String?,
+        servers: [ServerInstance]? = nil,
+        database: (LabDatabase, Scenario)? = nil
+    ) async throws -> Int32 {
+        var walBefore: String?
+        if let (database, scenario) = database { walBefore = try? await database.walPosition(on: scenario) }
         say("Sending load: \(plan.users) users for \(Int(plan.durationSeconds)) s to \(plan.url) (timeout \(plan.timeoutSeconds) s per request)")
         let load = {
             try await LoadGenerator.run(plan) { progress in
@@ -22,8 +32,15 @@ public enum LoadTestRunner {
         } else {
             (result, serverSide) = (try await load(), nil)
         }
+        var sideLines = serverSide?.render()
+        if let (database, scenario) = database, let before = walBefore,
+            let bytes = try? await database.walBytes(since: before, on: scenario)
+        {
+            let answered = Double(result.totals.succeeded + result.totals.httpErrorCount + result.totals.wrongAnswers)
+            sideLines = (sideLines.map { $0 + "\n" } ?? "") + Self.walLine(bytes: bytes, answered: answered)
+        }
         say("")
-        say(LoadReport.render(result, targets: targets, serverSide: serverSide?.render()))
+        say(LoadReport.render(result, targets: targets, serverSide: sideLines))
         if let jsonPath {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -32,6 +49,15 @@ public enum LoadTestRunner {
         }
         let passed = result.passes(targets)
         return passed ? 0 : 1
+    }
+
+    /// "PostgreSQL wrote 412.0 MB to its write-ahead log (4.2 KB per request answered)": what every change
+    /// (row, index entry) costs on disk. Unlike throughput, it hardly varies from run to run, so it shows the
+    /// price of an index even on a busy machine.
+    static func walLine(bytes: Double, answered: Double) -> String {
+        let perRequest = answered > 0 ? String(format: " (%.1f KB per request answered)", bytes / answered / 1024) : ""
+        return "  " + "Write-ahead log written".padding(toLength: 34, withPad: " ", startingAt: 0)
+            + String(format: "%.1f MB", bytes / 1_048_576) + perRequest
     }
 
     /// Reads two `--json` files and prints them side by side.

@@ -21,6 +21,8 @@ public struct ServerMetricsSummary: Sendable, Equatable {
     public var p99HoldMilliseconds: Double?
     /// Requests that waited the whole acquire timeout and got a 503.
     public var acquireTimeouts: Double
+    /// The pool's acquire timeout in milliseconds (nil for servers that do not report it).
+    public var acquireTimeoutMilliseconds: Double?
     /// The program that answered (`server`, `server-fixed`), from `lab_server_info`; nil for older servers.
     public var program: String?
     /// Requests each instance answered, by instance name, when several ran (empty for a lone server).
@@ -38,6 +40,7 @@ public struct ServerMetricsSummary: Sendable, Equatable {
         self.p99HoldMilliseconds = after.quantile(0.99, of: "db_pool_connection_hold_seconds", since: before).map { $0 * 1000 }
         self.program = after.samples.first { $0.name == "lab_server_info" }?.labels["program"]
         self.acquireTimeouts = after.sum("db_pool_acquire_timeouts_total") - before.sum("db_pool_acquire_timeouts_total")
+        self.acquireTimeoutMilliseconds = after.samples.first { $0.name == "db_pool_acquire_timeout_seconds" }.map { $0.value * 1000 }
     }
 
     /// Requests answered between the two samples, `/metrics` and `/health` left out.
@@ -79,11 +82,25 @@ public struct ServerMetricsSummary: Sendable, Equatable {
             )
         )
         lines.append(row("Pool: most requests waiting", number(self.peakWaiting)))
-        lines.append(row("Pool: p99 wait for a connection", self.p99WaitMilliseconds.map { String(format: "%.1f ms", $0) } ?? "no waits"))
+        // Waits are read from histogram buckets: a p99 at or past the timeout means "waited the whole timeout
+        // and gave up", whatever the bucket's upper bound says.
+        let wait: String
+        if let p99 = self.p99WaitMilliseconds, let timeout = self.acquireTimeoutMilliseconds, timeout > 0, p99 >= timeout {
+            wait = String(format: "%.0f ms, the timeout: over 1%% of the requests gave up waiting", timeout)
+        } else {
+            wait = self.p99WaitMilliseconds.map { String(format: "%.1f ms", $0) } ?? "no waits"
+        }
+        lines.append(row("Pool: p99 wait for a connection", wait))
         if let median = self.medianHoldMilliseconds, let p99 = self.p99HoldMilliseconds {
             lines.append(row("Pool: each request held one for", String(format: "%.1f ms median, %.1f ms p99", median, p99)))
         }
-        lines.append(row("Pool: gave up waiting (503)", number(self.acquireTimeouts)))
+        lines.append(
+            row(
+                "Pool: gave up waiting (503)",
+                number(self.acquireTimeouts)
+                    + (self.acquireTimeouts > 0 ? "  (among the 503s above; one whose user had already given up is a timeout there)" : "")
+            )
+        )
         return lines.joined(separator: "\n")
     }
 

@@ -10,6 +10,8 @@ final class DatabaseMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     let connectionsInUse: Gauge
     let poolSize: Gauge
+    /// How long a request may wait for a connection: the load report compares the waits with it.
+    let acquireTimeout: Gauge
     let requestsWaiting: Gauge
     let waitDuration: DurationHistogram
     /// How long each request kept its connection: with the wait, the number for sizing a pool
@@ -35,6 +37,13 @@ final class DatabaseMetrics: Sendable {
                 metricName: "db_pool_max_connections",
                 unitName: "",
                 helpText: "The most connections the pool may open (0 when the server opens one per request)."
+            )
+        )
+        self.acquireTimeout = registry.makeGauge(
+            descriptor: .init(
+                metricName: "db_pool_acquire_timeout_seconds",
+                unitName: "",
+                helpText: "How long a request may wait for a pooled connection before it gets a 503."
             )
         )
         self.requestsWaiting = registry.makeGauge(

@@ -60,6 +60,7 @@ public final class DatabasePool: Service, Sendable {
         self.current = Mutex(Generation(number: 1, client: Self.makeClient(url: url, size: size, keepOpen: openAllAtStart, logger: logger)))
         self.outages = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
         self.metrics.poolSize.set(Double(size))
+        self.metrics.acquireTimeout.set(Double(acquireTimeout.components.seconds) + Double(acquireTimeout.components.attoseconds) / 1e18)
     }
 
     /// One `PostgresClient` and its number: errors from a client already replaced must not report an outage.

@@ -40,11 +40,12 @@ public enum LabMetrics {
     }
 
     /// Latency buckets from 1 ms to 10 s: fine enough to see an indexed lookup (~1 ms) and a sequential scan
-    /// (~50 ms) apart, wide enough to see a request that waited for the 5 s client timeout.
+    /// (~50 ms) apart, wide enough to see a request that waited for the 5 s client timeout; with a bound at
+    /// 2 s, the pools' usual acquire timeout, so "gave up waiting" shows as what it is.
     public static let latencyBuckets: [Duration] = [
         .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10), .milliseconds(25),
         .milliseconds(50), .milliseconds(100), .milliseconds(150), .milliseconds(200), .milliseconds(250),
         .milliseconds(300), .milliseconds(400), .milliseconds(500), .milliseconds(750), .seconds(1),
-        .milliseconds(2500), .seconds(5), .seconds(10),
+        .seconds(2), .milliseconds(2500), .seconds(5), .seconds(10),
     ]
 }

@@ -87,7 +87,7 @@ struct Seed: AsyncParsableCommand {
 struct Reset: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "Put one scenario back to its broken start: its Sources/ as shipped (git), its database dropped and seeded again (and its instances' folders emptied).",
+            "Put one scenario back to its broken start: its Sources/ (and nginx.conf, where it has one) as shipped (git), its database dropped and seeded again (and its instances' folders emptied).",
         discussion: """
             Asks first when it would throw away changes to your code. Other scenarios and your other files are never touched. \
             Your progress (./lab progress) is kept; after a full reset (not --database-only) the scenario's hints start again at hint 1.
@@ -103,7 +103,7 @@ struct Reset: AsyncParsableCommand {
             let sources = SourceReset(paths: paths, scenario: scenario)
             let changes = self.databaseOnly ? [] : try sources.changes()
             if !changes.isEmpty && !self.yes {
-                say("This throws away your changes under \(sources.folder):")
+                say("This throws away your changes to \(sources.description):")
                 for change in changes.prefix(20) { say("  \(change)") }
                 if changes.count > 20 { say("  ... and \(changes.count - 20) more") }
                 guard isatty(STDIN_FILENO) == 1 else {
@@ -120,7 +120,7 @@ struct Reset: AsyncParsableCommand {
             for line in await stopScenario(scenario, paths: paths) { printStep(line) }
             if !changes.isEmpty {
                 try sources.restore()
-                printStep("\(sources.folder) is back as shipped (\(changes.count) file\(changes.count == 1 ? "" : "s") restored or removed)")
+                printStep("\(sources.description): back as shipped (\(changes.count) file\(changes.count == 1 ? "" : "s") restored or removed)")
             }
             _ = try await prepareDatabase(scenario, paths: paths, seed: false)
             try await LabDatabase(paths: paths).dropScenarioTables(for: scenario)

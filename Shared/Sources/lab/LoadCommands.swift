@@ -15,6 +15,8 @@ struct Load: AsyncParsableCommand {
     @Option(help: "Also save the results to this file, for ./lab compare.") var json: String?
     @Option(help: "Send only this request of the mix, or this journey (its name in the verdict, e.g. \"import 20 orders\"); repeatable.")
     var only: [String] = []
+    @Flag(help: "Send every user's requests from 127.0.0.1 (by default each user has its own loopback address, like real users).")
+    var singleSourceAddress = false
 
     func run() async throws {
         let status: Int32 = try await reportingErrors {
@@ -30,6 +32,7 @@ struct Load: AsyncParsableCommand {
             if let users = self.users { plan.users = users }
             if let duration = self.duration { plan.durationSeconds = duration }
             if let timeout = self.timeout { plan.timeoutSeconds = timeout }
+            plan.singleSourceAddress = self.singleSourceAddress
             if !self.only.isEmpty {
                 let names = scenario.manifest.load.names
                 for name in self.only where !names.contains(name) {
@@ -47,7 +50,8 @@ struct Load: AsyncParsableCommand {
             ProgressStore(paths: paths).update(scenario.number) { $0.firstLoadTest = $0.firstLoadTest ?? Date() }
             // The scenario's own servers: read each instance's /metrics (the load balancer has none).
             let servers = self.url == nil ? scenario.allInstances : nil
-            return try await LoadTestRunner.run(plan, targets: scenario.manifest.targets, jsonPath: self.json, servers: servers)
+            let database = self.url == nil ? (LabDatabase(paths: paths), scenario) : nil
+            return try await LoadTestRunner.run(plan, targets: scenario.manifest.targets, jsonPath: self.json, servers: servers, database: database)
         }
         if status != 0 { throw ExitCode(status) }
     }

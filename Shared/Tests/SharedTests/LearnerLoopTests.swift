@@ -175,6 +175,38 @@ struct LearnerLoopTests {
         #expect(read("notes.txt") == "my notes\n")
     }
 
+    @Test("reset also restores the load balancer's configuration of a scenario that has one")
+    func resetRestoresLoadBalancerConfiguration() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("reset-lb-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        func write(_ path: String, _ text: String) throws {
+            let file = root.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: file, atomically: true, encoding: .utf8)
+        }
+        func git(_ arguments: String...) throws { try Shell.checked(["git", "-C", root.path] + arguments) }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try git("init", "-q")
+        try git("config", "user.email", "t@example.com")
+        try git("config", "user.name", "t")
+        let scenario04 = try Scenario.find("04", in: self.paths)
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("scenario-04-x"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: scenario04.file("lab.json"), to: root.appendingPathComponent("scenario-04-x/lab.json"))
+        try write("scenario-04-x/Sources/server/App.swift", "naive\n")
+        try write("scenario-04-x/nginx.conf", "round robin\n")
+        try write("Shared/Package.swift", "// shared\n")
+        try git("add", "-A")
+        try git("commit", "-qm", "start")
+        try write("scenario-04-x/nginx.conf", "ip_hash;\n")
+
+        let paths = try LabPaths.discover(from: root.appendingPathComponent("scenario-04-x"))
+        let reset = SourceReset(paths: paths, scenario: try Scenario.find("04", in: paths))
+        #expect(reset.description == "scenario-04-x/Sources and nginx.conf")
+        #expect(try reset.changes().count == 1)
+        try reset.restore()
+        #expect(try String(contentsOf: root.appendingPathComponent("scenario-04-x/nginx.conf"), encoding: .utf8) == "round robin\n")
+    }
+
     func copyLabJSON(to folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let source = self.paths.scenarioFolders()[0].appendingPathComponent("lab.json")

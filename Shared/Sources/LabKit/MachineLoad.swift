@@ -1,0 +1,71 @@
+import Foundation
+
+/// How much of the machine's CPU went to programs other than the lab's own during a measurement: the
+/// scenario's server, PostgreSQL, nginx, the load tool. On a 2-core Codespace, Grafana, a compiler or a
+/// browser tab can take a core away from the server, and the numbers then say more about the machine than
+/// about the code: `./lab check` says so instead of letting a learner chase a problem that is not theirs.
+///
+/// Read from `/proc` (Linux): the machine's busy time from `/proc/stat`, each process's from
+/// `/proc/<pid>/stat`. A process is the lab's when its program lives in the repository (servers, the load
+/// tool, companions) or is PostgreSQL or nginx.
+public struct MachineLoad: Sendable {
+    let paths: LabPaths
+    let start: Sample?
+
+    struct Sample: Sendable {
+        var busy: Double
+        var total: Double
+        var lab: Double
+    }
+
+    /// Starts measuring now.
+    public init(paths: LabPaths) {
+        self.paths = paths
+        self.start = Self.sample(paths)
+    }
+
+    /// The share (0 to 1) of the machine's CPU that other programs used since ``init(paths:)``; nil where
+    /// `/proc` cannot be read.
+    public func othersShare() -> Double? {
+        guard let start = self.start, let end = Self.sample(self.paths), end.total > start.total else { return nil }
+        let others = (end.busy - start.busy) - (end.lab - start.lab)
+        return max(0, others) / (end.total - start.total)
+    }
+
+    /// A sentence for the learner when other programs took more than `threshold` of the CPU, else nil.
+    public func note(threshold: Double = 0.25) -> String? {
+        guard let share = self.othersShare(), share > threshold else { return nil }
+        return String(
+            format: "⚠ The machine was busy with other work: %.0f%% of its CPU went to programs other than the lab's during the load. "
+                + "Timing targets may be missed for that reason alone; if one is, check again when the machine is quieter.",
+            share * 100
+        )
+    }
+
+    static func sample(_ paths: LabPaths) -> Sample? {
+        // "cpu  user nice system idle iowait irq softirq steal ...", in clock ticks.
+        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let line = stat.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") })
+        else { return nil }
+        let ticks = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard ticks.count >= 5 else { return nil }
+        let total = ticks.prefix(8).reduce(0, +)
+        let idle = ticks[3] + ticks[4]
+        var lab = 0.0
+        let root = paths.root.path
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int32(entry) != nil {
+            let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(entry)/exe")) ?? ""
+            let name = URL(fileURLWithPath: exe).lastPathComponent
+            guard exe.hasPrefix(root) || ["postgres", "nginx"].contains(name) else { continue }
+            // "pid (name) state ppid ... utime stime cutime cstime" (fields 14 to 17): with the children's
+            // times, the per-request backends PostgreSQL forks and reaps count as the lab's too.
+            guard let text = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8), let close = text.lastIndex(of: ")") else {
+                continue
+            }
+            let fields = text[text.index(after: close)...].split(separator: " ")
+            guard fields.count > 14 else { continue }
+            lab += fields[11...14].compactMap { Double($0) }.reduce(0, +)
+        }
+        return Sample(busy: total - idle, total: total, lab: lab)
+    }
+}
