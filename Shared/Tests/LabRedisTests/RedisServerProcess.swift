@@ -47,8 +47,7 @@ final class RedisServerProcess: @unchecked Sendable {
     /// SIGKILL, as a crash would: no goodbye to clients.
     func kill() {
         guard let process = self.process else { return }
-        Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        Self.end(process, signal: SIGKILL)
         self.process = nil
     }
 
@@ -59,16 +58,20 @@ final class RedisServerProcess: @unchecked Sendable {
     }
 
     func stop() {
-        if let process = self.process {
-            process.terminate()
-            process.waitUntilExit()
-            self.process = nil
-        }
+        // SIGKILL: nothing is persisted (`--save ""`), and the folder goes with it.
+        self.kill()
         try? FileManager.default.removeItem(at: self.folder)
     }
 
     deinit {
         self.stop()
+    }
+
+    /// Sends `signal` and waits until the process is gone, polling `isRunning`: Foundation's
+    /// `waitUntilExit()` can spin for ever on Linux.
+    private static func end(_ process: Process, signal: Int32) {
+        Glibc.kill(process.processIdentifier, signal)
+        while process.isRunning { usleep(5_000) }
     }
 
     static var executable: String? {
@@ -95,7 +98,7 @@ final class RedisServerProcess: @unchecked Sendable {
             if Self.accepts(port: port) { return process }
             usleep(20_000)
         }
-        process.terminate()
+        Self.end(process, signal: SIGKILL)
         let log = (try? String(contentsOf: folder.appendingPathComponent("redis.log"), encoding: .utf8)) ?? ""
         throw RedisTestError("redis-server on port \(port) did not start:\n\(log.suffix(2000))")
     }

@@ -49,6 +49,8 @@ public struct RedisCommand: Sendable {
         case "MONITOR", "CLIENT":
             return self.name == "MONITOR" || self.isClientReply
                 ? "\(self.name) changes how the connection answers: run it with redis-cli instead" : nil
+        case "HELLO" where self.bytes.readableBytesView.starts(with: "*1\r\n".utf8):
+            return nil  // bare HELLO only reports the connection's settings
         case "SELECT", "HELLO", "AUTH", "RESET", "QUIT":
             return "\(self.name) would change the connection for every later user of the pool: "
                 + "set it in RedisConfiguration (database, username, password) instead"

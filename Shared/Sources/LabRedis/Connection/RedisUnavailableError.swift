@@ -47,9 +47,14 @@ public struct RedisUnavailableError: Error, CustomStringConvertible, HTTPRespons
         )
     }
 
+    /// The cause in a few words: NIO's own descriptions of a refused connect run to several lines.
     private static func reason(_ error: any Error) -> String {
         if let server = error as? RedisServerError { return server.message }
-        return String(describing: error)
+        let text = String(describing: error)
+        if text.contains("Connection refused") { return "connection refused" }
+        if text.contains("connectTimeout") || text.contains("ConnectTimeout") { return "connect timed out" }
+        if text.contains("Connection reset") { return "connection reset" }
+        return text
     }
 
     /// The HTTP error a handler throws for it: 503 with the message, and a hint to retry in a second.
