@@ -1,7 +1,6 @@
+import LabRedis
 import NIOCore
 import Testing
-
-import LabRedis
 
 /// The examples of the RESP specification (RESP2 and RESP3), each decoded whole and then fed one byte at
 /// a time, the worst split TCP can produce.
@@ -12,7 +11,10 @@ struct RESPDecoderTests {
         ("+OK\r\n", .simpleString("OK")),
         ("-Error message\r\n", .error("Error message")),
         ("-ERR unknown command 'asdf'\r\n", .error("ERR unknown command 'asdf'")),
-        ("-WRONGTYPE Operation against a key holding the wrong kind of value\r\n", .error("WRONGTYPE Operation against a key holding the wrong kind of value")),
+        (
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+            .error("WRONGTYPE Operation against a key holding the wrong kind of value")
+        ),
         (":0\r\n", .integer(0)),
         (":1000\r\n", .integer(1000)),
         (":-42\r\n", .integer(-42)),

@@ -1,8 +1,7 @@
+import LabRedis
 import NIOCore
 import PropertyBased
 import Testing
-
-import LabRedis
 
 /// Any value the encoder writes, cut at random points, decodes to itself; and malformed bytes make the
 /// decoder throw, never crash or wait for ever.
@@ -11,7 +10,9 @@ struct RESPPropertyTests {
     @Test("any encoded value, split at random points, decodes to itself")
     func roundTripWithRandomSplits() async {
         await propertyCheck(count: 500, input: Self.splitValues) { sample throws in
-            let bytes = Array(sample.values.map { $0.encoded }.reduce(into: ByteBuffer()) { all, next in all.writeImmutableBuffer(next) }.readableBytesView)
+            let bytes = Array(
+                sample.values.map { $0.encoded }.reduce(into: ByteBuffer()) { all, next in all.writeImmutableBuffer(next) }.readableBytesView
+            )
             var chunks: [[UInt8]] = []
             var start = 0
             for cut in sample.cuts.map({ $0 % (bytes.count + 1) }).sorted() where cut > start {
@@ -117,9 +118,17 @@ func randomValue(depth: Int, using random: inout some RandomNumberGenerator) -> 
     case 2: return .integer(Int64.random(in: .min ... .max, using: &random))
     case 3: return .bulkString(ByteBuffer(bytes: (0..<Int.random(in: 0...40, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }))
     case 4: return .null
-    case 5: return .double([1.5, -0.25, 1e300, -2.5e-300, .infinity, -.infinity, 0, Double(Int.random(in: -1000...1000, using: &random)) / 7].randomElement(using: &random)!)
+    case 5:
+        return .double(
+            [1.5, -0.25, 1e300, -2.5e-300, .infinity, -.infinity, 0, Double(Int.random(in: -1000...1000, using: &random)) / 7].randomElement(
+                using: &random
+            )!
+        )
     case 6: return .boolean(Bool.random(using: &random))
-    case 7: return .bigNumber((Bool.random(using: &random) ? "-" : "") + String(UInt64.random(in: 0 ... .max, using: &random)) + "123456789012345678901234567890")
+    case 7:
+        return .bigNumber(
+            (Bool.random(using: &random) ? "-" : "") + String(UInt64.random(in: 0 ... .max, using: &random)) + "123456789012345678901234567890"
+        )
     case 8: return .verbatimString(format: ["txt", "mkd"].randomElement(using: &random)!, text: text(&random, line: false))
     default:
         let count = Int.random(in: 0...4, using: &random)

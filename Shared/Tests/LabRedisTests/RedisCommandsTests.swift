@@ -215,7 +215,8 @@ struct RedisCommandsTests {
     func pipeline(version: RedisProtocolVersion) async throws {
         try await withRedisServer { server async throws in
             try await withPool(server.configuration.with(protocol: version)) { redis async throws in
-                let commands = (0..<100).map { RedisCommand.set("p\($0)", to: String($0)) } + [RedisCommand(["INCR", "p1", "extra"])]
+                let commands =
+                    (0..<100).map { RedisCommand.set("p\($0)", to: String($0)) } + [RedisCommand(["INCR", "p1", "extra"])]
                     + (0..<100).map { RedisCommand.get("p\($0)") }
                 let replies = try await redis.pipeline(commands)
                 #expect(replies.count == 201)

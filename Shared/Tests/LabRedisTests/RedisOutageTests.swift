@@ -32,7 +32,11 @@ struct RedisOutageTests {
                                 let read = try await redis.get(key)
                                 // A restarted Redis is empty: nil is right, anybody else's value never is.
                                 tally.withLock { state in
-                                    if read == value || read == nil { state.ok += 1 } else { state.other.append("\(key): \(value) read \(read ?? "nil")") }
+                                    if read == value || read == nil {
+                                        state.ok += 1
+                                    } else {
+                                        state.other.append("\(key): \(value) read \(read ?? "nil")")
+                                    }
                                 }
                             } catch is RedisUnavailableError {
                                 tally.withLock { $0.unavailable += 1 }
@@ -130,7 +134,12 @@ struct RedisOutageTests {
     @Test("the server turns RedisUnavailableError into a 503 with the message")
     func serviceUnavailable() async throws {
         let port = try RedisServerProcess.freePort()
-        let redis = RedisPool(configuration: RedisConfiguration(port: port), size: 1, acquireTimeout: .milliseconds(500), logger: Logger(label: "test"))
+        let redis = RedisPool(
+            configuration: RedisConfiguration(port: port),
+            size: 1,
+            acquireTimeout: .milliseconds(500),
+            logger: Logger(label: "test")
+        )
         let router = LabApplication.makeRouter()
         router.addMiddleware { RedisErrorMiddleware() }
         router.get("/cached") { _, _ -> String in try await redis.get("k") ?? "none" }

@@ -34,7 +34,7 @@ final class RedisServerProcess: @unchecked Sendable {
                 self.process = try Self.launch(executable, port: port, folder: self.folder, extra: extraArguments)
                 self.port = port
                 return
-            } catch where attempt < 5 {
+            } catch  where attempt < 5 {
                 continue
             }
         }

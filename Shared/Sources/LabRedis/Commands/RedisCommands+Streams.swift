@@ -97,7 +97,8 @@ extension RedisCommands {
     /// stream's id for entries never delivered to the group, or `"0"` for this consumer's own pending ones.
     /// To wait for new entries, use ``RedisConnection/xreadgroup(group:consumer:streams:count:block:)`` on a
     /// dedicated connection (``RedisPool/withDedicatedConnection(_:)``), never a pooled one.
-    public func xreadgroup(group: String, consumer: String, streams: [String: String], count: Int? = nil) async throws -> [String: [RedisStreamEntry]] {
+    public func xreadgroup(group: String, consumer: String, streams: [String: String], count: Int? = nil) async throws -> [String: [RedisStreamEntry]]
+    {
         try Self.streamEntries(try await self.send(.xreadgroup(group: group, consumer: consumer, streams: streams, count: count)))
     }
 

@@ -128,7 +128,7 @@ public final class RedisConnection: RedisCommands, Sendable {
         if configuration.database != 0 {
             _ = try await connection.send(RedisCommand("SELECT", String(configuration.database)))
         }
-return version
+        return version
     }
 
     // MARK: Sending

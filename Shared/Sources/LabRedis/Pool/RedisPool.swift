@@ -113,7 +113,11 @@ public final class RedisPool: RedisCommands, Service, Sendable {
         while !Task.isCancelled {
             let connection: RedisConnection
             do {
-                connection = try await RedisConnection.connect(configuration: self.configuration, eventLoop: self.eventLoopGroup.any(), metrics: self.metrics)
+                connection = try await RedisConnection.connect(
+                    configuration: self.configuration,
+                    eventLoop: self.eventLoopGroup.any(),
+                    metrics: self.metrics
+                )
             } catch {
                 self.connectFailed(RedisUnavailableError.unreachable(self.configuration, error))
                 try? await Task.sleep(for: delay)
@@ -192,7 +196,11 @@ public final class RedisPool: RedisCommands, Service, Sendable {
     /// Opens a connection of its own for `body` (outside the pool's `size`) and closes it afterwards: for
     /// blocking reads (`XREADGROUP ... BLOCK`), which would hold a pooled connection for the whole wait.
     public func withDedicatedConnection<Result>(_ body: (RedisConnection) async throws -> Result) async throws -> Result {
-        let connection = try await RedisConnection.connect(configuration: self.configuration, eventLoop: self.eventLoopGroup.any(), metrics: self.metrics)
+        let connection = try await RedisConnection.connect(
+            configuration: self.configuration,
+            eventLoop: self.eventLoopGroup.any(),
+            metrics: self.metrics
+        )
         do {
             let result = try await body(connection)
             await connection.close()

@@ -6,7 +6,11 @@ extension RedisPool {
     /// (on the pool, from any server instance) arrive in order.
     /// - Throws: ``RedisUnavailableError`` when Redis cannot be reached.
     public func subscribe(to channels: [String], patterns: [String] = []) async throws -> RedisSubscription {
-        let connection = try await RedisConnection.connect(configuration: self.configuration, eventLoop: self.eventLoopGroup.any(), metrics: self.metrics)
+        let connection = try await RedisConnection.connect(
+            configuration: self.configuration,
+            eventLoop: self.eventLoopGroup.any(),
+            metrics: self.metrics
+        )
         do {
             return try await RedisSubscription.open(connection: connection, channels: channels, patterns: patterns)
         } catch {
