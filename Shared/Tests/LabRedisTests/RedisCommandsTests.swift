@@ -117,6 +117,15 @@ struct RedisCommandsTests {
                 }
                 #expect(aborted == nil)
                 #expect(try await redis.get("n") == "2")
+                // A caller that throws between WATCH and EXEC does not hand its WATCH to the next caller.
+                for _ in 0..<8 {
+                    _ = try? await redis.withConnection { connection in
+                        _ = try await connection.send(["WATCH", "n"])
+                        throw RedisTestError("gave up before EXEC")
+                    }
+                }
+                _ = try await redis.incr("n")
+                for _ in 0..<8 { #expect(try await redis.transaction([.incr("n")]) != nil) }
             }
         }
     }

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Prometheus
+import Synchronization
 
 /// One TCP connection to Redis, shared safely by any number of concurrent callers.
 ///
@@ -21,6 +22,9 @@ public final class RedisConnection: RedisCommands, Sendable {
     let handler: NIOLoopBound<RedisChannelHandler>
     let outbox: RedisOutbox
     let metrics: RedisMetrics
+    /// Set while a `WATCH` or `MULTI` sent here is not yet ended by `EXEC`, `DISCARD` or `UNWATCH`: the pool
+    /// closes such a connection instead of lending it on, so the next caller never inherits a transaction.
+    private let transactionOpen = Atomic<Bool>(false)
 
     private init(
         configuration: RedisConfiguration,
@@ -70,11 +74,19 @@ public final class RedisConnection: RedisCommands, Sendable {
             throw RedisUnavailableError.unreachable(configuration, error)
         }
         metrics.connectionsOpened.increment()
+        // Handshake commands go through the same machinery, on a connection that does not know its protocol yet.
+        let provisional = RedisConnection(
+            configuration: configuration,
+            protocolVersion: .resp2,
+            channel: channel,
+            handler: handler,
+            outbox: outbox,
+            metrics: metrics
+        )
         do {
-            let version = try await self.handshake(configuration: configuration, outbox: outbox, channel: channel, handler: handler, metrics: metrics)
             return RedisConnection(
                 configuration: configuration,
-                protocolVersion: version,
+                protocolVersion: try await provisional.handshake(),
                 channel: channel,
                 handler: handler,
                 outbox: outbox,
@@ -86,47 +98,32 @@ public final class RedisConnection: RedisCommands, Sendable {
         }
     }
 
-    private static func handshake(
-        configuration: RedisConfiguration,
-        outbox: RedisOutbox,
-        channel: any Channel,
-        handler: NIOLoopBound<RedisChannelHandler>,
-        metrics: RedisMetrics
-    ) async throws -> RedisProtocolVersion {
-        // A provisional connection to send the handshake commands with the same machinery.
-        let connection = RedisConnection(
-            configuration: configuration,
-            protocolVersion: .resp2,
-            channel: channel,
-            handler: handler,
-            outbox: outbox,
-            metrics: metrics
-        )
+    /// `HELLO 3 [AUTH] [SETNAME]`, or on a server that refuses it `AUTH` and `CLIENT SETNAME`; then `SELECT`.
+    private func handshake() async throws -> RedisProtocolVersion {
+        let configuration = self.configuration
         var version = RedisProtocolVersion.resp2
-        var authenticated = false
         if configuration.protocolVersion == .resp3 {
             var hello = ["3"]
             if let password = configuration.password { hello += ["AUTH", configuration.username ?? "default", password] }
             if let name = configuration.clientName { hello += ["SETNAME", name] }
             do {
-                _ = try await connection.send(RedisCommand(name: "HELLO", arguments: hello))
+                _ = try await self.send(RedisCommand(name: "HELLO", arguments: hello))
                 version = .resp3
-                authenticated = true
             } catch let error as RedisServerError where error.code == "NOPROTO" || error.message.lowercased().contains("unknown command") {
                 // A server without RESP3 (Redis before 6, or HELLO disabled): RESP2 with separate AUTH.
             }
         }
-        if !authenticated {
+        if version == .resp2 {
             if let password = configuration.password {
                 let arguments = configuration.username.map { [$0, password] } ?? [password]
-                _ = try await connection.send(RedisCommand(name: "AUTH", arguments: arguments))
+                _ = try await self.send(RedisCommand(name: "AUTH", arguments: arguments))
             }
             if let name = configuration.clientName {
-                _ = try await connection.send(RedisCommand("CLIENT", "SETNAME", name))
+                _ = try await self.send(RedisCommand("CLIENT", "SETNAME", name))
             }
         }
         if configuration.database != 0 {
-            _ = try await connection.send(RedisCommand("SELECT", String(configuration.database)))
+            _ = try await self.send(RedisCommand("SELECT", String(configuration.database)))
         }
         return version
     }
@@ -138,6 +135,7 @@ public final class RedisConnection: RedisCommands, Sendable {
     ///   connection is closed, drops or the reply misses its deadline, `CancellationError` when the
     ///   caller's task is cancelled.
     public func send(_ command: RedisCommand) async throws -> RESPValue {
+        self.track(command.name)
         let start = ContinuousClock.now
         do {
             let reply = try await self.execute(command)
@@ -155,6 +153,7 @@ public final class RedisConnection: RedisCommands, Sendable {
     /// ``RedisCommands/transaction(_:)``).
     public func pipeline(_ commands: [RedisCommand]) async throws -> [RESPValue] {
         guard let first = commands.first else { return [] }
+        for command in commands { self.track(command.name) }
         let start = ContinuousClock.now
         var bytes = first.bytes
         var blocking = first.blockingTime
@@ -212,6 +211,19 @@ public final class RedisConnection: RedisCommands, Sendable {
         case .closed(let error):
             pending.fail(error)
         }
+    }
+
+    private func track(_ name: String) {
+        switch name {
+        case "WATCH", "MULTI": self.transactionOpen.store(true, ordering: .relaxed)
+        case "EXEC", "DISCARD", "UNWATCH", "RESET": self.transactionOpen.store(false, ordering: .relaxed)
+        default: break
+        }
+    }
+
+    /// True when a `WATCH` or `MULTI` was sent and not ended (see ``RedisPool/withConnection(_:)``).
+    var hasOpenTransaction: Bool {
+        self.transactionOpen.load(ordering: .relaxed)
     }
 
     // MARK: Lifetime

@@ -38,48 +38,31 @@ final class RedisMetrics: Sendable {
     }
 
     init(registry: PrometheusCollectorRegistry) {
+        func gauge(_ name: String, _ help: String) -> Gauge {
+            registry.makeGauge(descriptor: .init(metricName: name, unitName: "", helpText: help))
+        }
+        func counter(_ name: String, _ help: String) -> Counter {
+            registry.makeCounter(descriptor: .init(metricName: name, unitName: "total", helpText: help))
+        }
         self.registry = registry
-        self.connectionsInUse = registry.makeGauge(
-            descriptor: .init(
-                metricName: "redis_pool_connections_in_use",
-                unitName: "",
-                helpText: "Redis connections currently lent to a caller by the pool."
-            )
+        self.connectionsInUse = gauge("redis_pool_connections_in_use", "Redis connections currently lent to a caller by the pool.")
+        self.connectionsOpen = gauge(
+            "redis_pool_connections_open",
+            "Redis connections the pool has open right now (fewer than the pool size while Redis is down)."
         )
-        self.connectionsOpen = registry.makeGauge(
-            descriptor: .init(
-                metricName: "redis_pool_connections_open",
-                unitName: "",
-                helpText: "Redis connections the pool has open right now (fewer than the pool size while Redis is down)."
-            )
-        )
-        self.poolSize = registry.makeGauge(
-            descriptor: .init(metricName: "redis_pool_max_connections", unitName: "", helpText: "The size of the Redis pools.")
-        )
-        self.requestsWaiting = registry.makeGauge(
-            descriptor: .init(
-                metricName: "redis_pool_requests_waiting",
-                unitName: "",
-                helpText: "Callers queued for a Redis connection because all pooled connections are busy."
-            )
+        self.poolSize = gauge("redis_pool_max_connections", "The size of the Redis pools (connections they keep open when Redis is up).")
+        self.requestsWaiting = gauge(
+            "redis_pool_requests_waiting",
+            "Callers queued for a Redis connection because all pooled connections are busy."
         )
         self.waitDuration = registry.makeDurationHistogram(
             descriptor: .init(metricName: "redis_pool_wait", unitName: "seconds", helpText: "How long callers waited for a Redis connection."),
             buckets: Self.durationBuckets
         )
-        self.acquireTimeouts = registry.makeCounter(
-            descriptor: .init(
-                metricName: "redis_pool_acquire_timeouts",
-                unitName: "total",
-                helpText: "Callers that gave up waiting for a Redis connection."
-            )
-        )
-        self.connectionsOpened = registry.makeCounter(
-            descriptor: .init(
-                metricName: "redis_connections_opened",
-                unitName: "total",
-                helpText: "Connections opened to Redis (pooled, dedicated and subscriber; reconnections included)."
-            )
+        self.acquireTimeouts = counter("redis_pool_acquire_timeouts", "Callers that gave up waiting for a Redis connection.")
+        self.connectionsOpened = counter(
+            "redis_connections_opened",
+            "Connections opened to Redis (pooled, dedicated and subscriber; reconnections included)."
         )
     }
 

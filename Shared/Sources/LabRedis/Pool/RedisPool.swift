@@ -184,7 +184,9 @@ public final class RedisPool: RedisCommands, Service, Sendable {
 
     // MARK: Lending
 
-    /// Borrows a connection for `body` and gives it back afterwards, even if `body` throws.
+    /// Borrows a connection for `body` and gives it back afterwards, even if `body` throws: for commands that
+    /// must share a connection (`WATCH`, then a read, then ``RedisCommands/transaction(_:)``). A connection
+    /// given back with a `WATCH` or `MULTI` still open is closed rather than lent to the next caller.
     /// - Throws: ``RedisUnavailableError`` when Redis is down or no connection was free within
     ///   ``acquireTimeout``; otherwise whatever `body` throws.
     public func withConnection<Result>(_ body: (RedisConnection) async throws -> Result) async throws -> Result {
@@ -302,6 +304,12 @@ public final class RedisPool: RedisCommands, Service, Sendable {
 
     private func release(_ connection: RedisConnection) {
         self.metrics.connectionsInUse.decrement()
+        if connection.hasOpenTransaction {
+            // A WATCH or MULTI left open (the caller threw before EXEC) would change what the next caller's
+            // commands do: close it, and its slot opens a clean one.
+            connection.channel.close(promise: nil)
+            return
+        }
         let waiter = self.state.withLock { state -> Waiter? in
             // A closed connection is not given back: its slot is already opening a replacement.
             guard !connection.isClosed, !state.shutDown else { return nil }
