@@ -1,5 +1,6 @@
 import NIOCore
 import Synchronization
+
 /// Commands handed to a connection from any thread, waiting for its event loop to write them; and why the
 /// connection closed, once it has. One lock decides both, so a command either gets written or fails with
 /// the reason, never neither.
