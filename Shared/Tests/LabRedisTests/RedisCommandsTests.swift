@@ -3,7 +3,7 @@ import NIOCore
 import Testing
 
 /// Every command family against a real Redis, over RESP2 and RESP3 alike.
-@Suite("Redis commands (needs Redis)")
+@Suite("Redis commands (needs Redis)", .serialized)
 struct RedisCommandsTests {
     static let versions: [RedisProtocolVersion] = [.resp2, .resp3]
 

@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 
 /// What a connection promises under concurrency and failure, against a real Redis.
-@Suite("Redis connection: pipelining, cancellation, deadlines, handshake (needs Redis)")
+@Suite("Redis connection: pipelining, cancellation, deadlines, handshake (needs Redis)", .serialized)
 struct RedisConnectionTests {
     @Test("many concurrent callers on one connection each get their own reply, while others cancel at random")
     func cancelledCallersNeverShiftReplies() async throws {

@@ -10,7 +10,7 @@ import Synchronization
 import Testing
 
 /// What callers see when Redis goes away, answers garbage or nothing, and how the pool recovers.
-@Suite("Redis outages and the pool (needs Redis)")
+@Suite("Redis outages and the pool (needs Redis)", .serialized)
 struct RedisOutageTests {
     @Test("Redis SIGKILLed and restarted mid-load: only RedisUnavailableError, never a wrong reply, and the pool recovers by itself")
     func killedAndRestarted() async throws {
@@ -49,10 +49,10 @@ struct RedisOutageTests {
                 }
                 try await Task.sleep(for: .milliseconds(500))
                 let beforeKill = tally.withLock { $0.ok }
-                server.kill()
+                await server.kill()
                 try await Task.sleep(for: .milliseconds(700))
                 let whileDown = tally.withLock { $0 }
-                try server.restart()
+                try await server.restart()
                 // The pool reconnects on its own: successes resume.
                 try await waitUntil { tally.withLock { $0.ok } > whileDown.ok + 500 }
                 stop.withLock { $0 = true }
@@ -154,7 +154,7 @@ struct RedisOutageTests {
         defer { task.cancel() }
         var ports = stream.makeAsyncIterator()
         let httpPort = await ports.next() ?? 0
-        let response = LocalHTTP.get(port: httpPort, path: "/cached")
+        let response = await httpGet(port: httpPort, path: "/cached")
         #expect(response?.status == 503)
         // The body is Hummingbird's JSON error, which escapes the slash of ./lab.
         #expect(response?.body.contains("Redis unreachable at 127.0.0.1:\(port) - is it running?") == true, "\(response?.body ?? "")")

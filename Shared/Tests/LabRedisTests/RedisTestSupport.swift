@@ -1,3 +1,5 @@
+import Dispatch
+import LabKit
 import LabRedis
 import Logging
 import Synchronization
@@ -26,9 +28,15 @@ func withPool<Result: Sendable>(
 
 /// Starts a private Redis, runs `body` with it, stops it.
 func withRedisServer<Result: Sendable>(extraArguments: [String] = [], _ body: (RedisServerProcess) async throws -> Result) async throws -> Result {
-    let server = try RedisServerProcess(extraArguments: extraArguments)
-    defer { server.stop() }
-    return try await body(server)
+    let server = try await RedisServerProcess.start(extraArguments: extraArguments)
+    do {
+        let result = try await body(server)
+        await server.stop()
+        return result
+    } catch {
+        await server.stop()
+        throw error
+    }
 }
 
 extension RedisConfiguration {
@@ -49,5 +57,12 @@ final class Locked<Value: Sendable>: Sendable {
 
     func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
         self.mutex.withLock { body(&$0) }
+    }
+}
+
+/// `LocalHTTP.get` on a thread of its own: it blocks, and a blocked test thread stalls the server under test.
+func httpGet(port: Int, path: String) async -> LocalHTTP.Response? {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(returning: LocalHTTP.get(port: port, path: path)) }
     }
 }

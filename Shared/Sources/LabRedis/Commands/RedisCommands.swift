@@ -15,6 +15,9 @@ public protocol RedisCommands: Sendable {
 extension RedisCommands {
     /// Sends any command, words as `redis-cli` takes them, and returns the raw reply:
     /// `try await redis.send(["OBJECT", "ENCODING", "user:1"])`.
+    ///
+    /// A blocking command sent this way (`BLPOP key 2`) gets only the configured `commandTimeout`, so give
+    /// it a shorter timeout of its own, and a connection of its own (``RedisPool/withDedicatedConnection(_:)``).
     public func send(_ arguments: [String]) async throws -> RESPValue {
         try await self.send(RedisCommand(arguments))
     }
