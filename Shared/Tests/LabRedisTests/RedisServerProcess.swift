@@ -41,7 +41,7 @@ final class RedisServerProcess: Sendable {
             do {
                 let process = try await Self.launch(executable, port: port, folder: folder, extra: extraArguments)
                 return RedisServerProcess(port: port, folder: folder, extraArguments: extraArguments, process: process)
-            } catch where attempt < 5 {
+            } catch  where attempt < 5 {
                 continue
             }
         }
