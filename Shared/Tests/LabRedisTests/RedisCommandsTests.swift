@@ -262,12 +262,12 @@ struct RedisCommandsTests {
     }
 }
 
-/// Polls `condition` every 20 ms for up to 10 s (generous: CI machines are slow, never wrong).
+/// Polls `condition` every 20 ms for up to 30 s (generous: CI machines are slow, never wrong).
 func waitUntil(_ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(10)
+    let deadline = ContinuousClock.now + .seconds(30)
     while ContinuousClock.now < deadline {
         if try await condition() { return }
         try await Task.sleep(for: .milliseconds(20))
     }
-    throw RedisTestError("condition not met within 10 s")
+    throw RedisTestError("condition not met within 30 s")
 }

@@ -16,8 +16,8 @@ struct RedisOutageTests {
     func killedAndRestarted() async throws {
         try await withRedisServer { server async throws in
             var configuration = server.configuration
-            configuration.commandTimeout = .seconds(2)
-            try await withPool(configuration, size: 8, acquireTimeout: .seconds(2)) { redis async throws in
+            configuration.commandTimeout = .seconds(5)
+            try await withPool(configuration, size: 8, acquireTimeout: .seconds(5)) { redis async throws in
                 let tally = Locked((ok: 0, unavailable: 0, other: [String]()))
                 let stop = Locked(false)
                 // The workers stop however the test ends, or they would run on into the next tests.
@@ -70,12 +70,12 @@ struct RedisOutageTests {
     func downAtStart() async throws {
         let port = try RedisServerProcess.freePort()
         let configuration = RedisConfiguration(host: "127.0.0.1", port: port)
-        try await withPool(configuration, size: 2, acquireTimeout: .seconds(5)) { redis async throws in
+        try await withPool(configuration, size: 2, acquireTimeout: .seconds(30)) { redis async throws in
             // The first connection attempt may still be under way: wait until the pool knows Redis is down.
             try await waitUntil { (try? await redis.ping()) == nil }
             let start = ContinuousClock.now
             let error = await #expect(throws: RedisUnavailableError.self) { _ = try await redis.get("k") }
-            #expect(ContinuousClock.now - start < .seconds(1), "failing must not wait for the acquire timeout")
+            #expect(ContinuousClock.now - start < .seconds(10), "failing must not wait for the 30 s acquire timeout")
             #expect(error?.message.hasPrefix("Redis unreachable at 127.0.0.1:\(port) - is it running? (`./lab status`)") == true)
         }
         let direct = await #expect(throws: RedisUnavailableError.self) { _ = try await RedisConnection.connect(configuration: configuration) }
@@ -91,12 +91,14 @@ struct RedisOutageTests {
                     await #expect(throws: RedisUnavailableError.self) { _ = try await redis.ping() }
                 }
                 #expect(error?.message.contains("waiting for a Redis connection (pool of 1") == true)
-                // Waiters are served in turn once the connection comes back.
+            }
+            // Waiters are served in turn as the one connection comes back (a generous timeout this time).
+            try await withPool(server.configuration, size: 1) { redis async throws in
                 let results = try await withThrowingTaskGroup(of: String.self) { group in
                     for _ in 0..<50 { group.addTask { try await redis.ping() } }
                     return try await group.reduce(into: [String]()) { $0.append($1) }
                 }
-                #expect(results.count == 50)
+                #expect(results == [String](repeating: "PONG", count: 50))
                 let metrics = String(decoding: LabMetrics.exposition(), as: UTF8.self)
                 for name in [
                     "redis_commands_total{command=\"PING\"}", "redis_command_duration_seconds_bucket{command=\"PING\",le=\"0.0001\"}",
@@ -127,7 +129,7 @@ struct RedisOutageTests {
             await #expect(throws: RedisUnavailableError.self) {
                 _ = try await RedisConnection.connect(configuration: RedisConfiguration(port: port, commandTimeout: .milliseconds(300)))
             }
-            #expect(ContinuousClock.now - start < .seconds(3))
+            #expect(ContinuousClock.now - start < .seconds(10))
         }
     }
 

@@ -47,8 +47,10 @@ final class RedisServerProcess: Sendable {
         }
     }
 
+    /// Where it is, with generous timeouts: the tests share 2 cores with each other and with whatever else
+    /// the machine runs, so a stall of seconds is slowness, not a failure (tests of deadlines set their own).
     var configuration: RedisConfiguration {
-        RedisConfiguration(host: "127.0.0.1", port: self.port)
+        RedisConfiguration(host: "127.0.0.1", port: self.port, commandTimeout: .seconds(30), connectTimeout: .seconds(10))
     }
 
     /// SIGKILL, as a crash would: no goodbye to clients.
@@ -88,8 +90,8 @@ final class RedisServerProcess: Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Ready when it accepts a connection (10 s at most: a loaded CI machine is slow, not broken).
-        let deadline = ContinuousClock.now + .seconds(10)
+        // Ready when it accepts a connection (30 s at most: a loaded CI machine is slow, not broken).
+        let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline, process.isRunning {
             if Self.accepts(port: port) { return process }
             try await Task.sleep(for: .milliseconds(20))

@@ -9,7 +9,7 @@ import Synchronization
 func withPool<Result: Sendable>(
     _ configuration: RedisConfiguration,
     size: Int = 4,
-    acquireTimeout: Duration = .seconds(5),
+    acquireTimeout: Duration = .seconds(30),
     _ body: (RedisPool) async throws -> Result
 ) async throws -> Result {
     let pool = RedisPool(configuration: configuration, size: size, acquireTimeout: acquireTimeout, logger: Logger(label: "test.redis"))
