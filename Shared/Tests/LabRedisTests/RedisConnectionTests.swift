@@ -1,6 +1,7 @@
 import LabRedis
 import Logging
 import NIOCore
+import PropertyBased
 import Synchronization
 import Testing
 
@@ -12,7 +13,7 @@ struct RedisConnectionTests {
         try await withRedisServer { server async throws in
             let connection = try await RedisConnection.connect(configuration: server.configuration)
             let outcomes = Locked((own: 0, cancelled: 0, wrong: [String]()))
-            var random = SplitMix(seed: 42)
+            var random = Xoshiro(seed: (42, 1, 2, 3))
             for round in 0..<20 {
                 await withTaskGroup(of: Void.self) { group in
                     var tasks: [Task<Void, Never>] = []

@@ -48,6 +48,10 @@ public struct RedisUnavailableError: Error, CustomStringConvertible, HTTPRespons
     }
 
     /// The cause in a few words: NIO's own descriptions of a refused connect run to several lines.
+    static func poolShutDown(_ configuration: RedisConfiguration) -> Self {
+        Self(message: "the Redis pool for \(configuration) has shut down (the server is stopping)")
+    }
+
     private static func reason(_ error: any Error) -> String {
         if let server = error as? RedisServerError { return server.message }
         let text = String(describing: error)

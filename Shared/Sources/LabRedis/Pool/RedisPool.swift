@@ -42,7 +42,7 @@ public final class RedisPool: RedisCommands, Service, Sendable {
         /// An idle connection if there is one; an immediate failure when the pool is shut down or Redis is
         /// known to be down; otherwise a place in the queue.
         mutating func lend(configuration: RedisConfiguration) -> Lending {
-            if self.shutDown { return .fail(RedisUnavailableError(message: "the Redis pool for \(configuration) has shut down")) }
+            if self.shutDown { return .fail(RedisUnavailableError.poolShutDown(configuration)) }
             while let connection = self.idle.popLast() {
                 if !connection.isClosed { return .connection(connection) }
             }
@@ -70,6 +70,7 @@ public final class RedisPool: RedisCommands, Service, Sendable {
     ///   - configuration: where Redis is, credentials, database, timeouts.
     ///   - size: how many connections the pool keeps open.
     ///   - acquireTimeout: how long a caller may wait for a free connection before it gets a 503.
+    ///   - eventLoopGroup: where the connections run (NIO's shared singleton unless a test wants its own).
     ///   - logger: where outages and recoveries are logged (once each, not per command).
     public init(
         configuration: RedisConfiguration,
@@ -177,7 +178,7 @@ public final class RedisPool: RedisCommands, Service, Sendable {
             }
             return (Array(state.waiters), state.idle)
         }
-        let error = RedisUnavailableError(message: "the Redis pool for \(self.configuration) has shut down")
+        let error = RedisUnavailableError.poolShutDown(self.configuration)
         for waiter in waiters { self.fail(waiter, with: error) }
         for connection in idle { connection.channel.close(promise: nil) }
     }
