@@ -17,8 +17,11 @@ let package = Package(
         .library(name: "LoadTestKit", targets: ["LoadTestKit"]),
         /// The lab tooling: scenario manifests, private PostgreSQL cluster, seeding, processes.
         .library(name: "LabKit", targets: ["LabKit"]),
+        /// The Redis client scenario servers link next to `LabServer` (the package set has none).
+        .library(name: "LabRedis", targets: ["LabRedis"]),
         .executable(name: "lab", targets: ["lab"]),
         .executable(name: "loadtest", targets: ["loadtest"]),
+        .executable(name: "redis-bench", targets: ["redis-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -32,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         .target(
@@ -70,6 +74,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "LabRedis",
+            dependencies: [
+                "LabServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "lab",
             dependencies: ["LabKit", "LabServer", "LoadTestKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -78,6 +95,30 @@ let package = Package(
         .executableTarget(
             name: "loadtest",
             dependencies: ["LabKit", "LoadTestKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "redis-bench",
+            dependencies: [
+                "LabRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LabRedisTests",
+            dependencies: [
+                "LabRedis", "LabServer", "LabKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
