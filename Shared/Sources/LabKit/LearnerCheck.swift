@@ -99,11 +99,17 @@ public struct LearnerCheck: Sendable {
                 if let value = try await self.number(query), Self.holds(observe, value) { observed = Self.format(value) }
             } else if observe.sqlDuringLoad != nil {
                 if let value = sampled[problem.id], Self.holds(observe, value) { observed = Self.format(value) }
-            } else if let step = observe.journeyStep {
-                if let counts = result.endpoints.first(where: { $0.name == step })?.counts, counts.sent > 0 {
-                    let failed = Double(counts.failed) / Double(counts.sent) * 100
-                    if Self.holds(observe, failed) { observed = String(format: "%.1f", failed) }
+            } else if let path = observe.stickyProbe {
+                if let value = Self.pinnedShare(port: self.scenario.manifest.port, path: path), Self.holds(observe, value) {
+                    observed = Self.format(value)
                 }
+            } else if observe.journeyStep != nil || observe.journeySteps != nil {
+                let steps = observe.journeySteps ?? [observe.journeyStep].compactMap { $0 }
+                let rates = steps.compactMap { step -> Double? in
+                    guard let counts = result.endpoints.first(where: { $0.name == step })?.counts, counts.sent > 0 else { return nil }
+                    return Double(counts.failed) / Double(counts.sent) * 100
+                }
+                if let failed = rates.max(), Self.holds(observe, failed) { observed = String(format: "%.1f", failed) }
             }
             if let observed {
                 findings.append(
@@ -148,6 +154,24 @@ public struct LearnerCheck: Sendable {
     private func number(_ sql: String) async throws -> Double? {
         // As text whatever its type (count(*) is bigint, an average numeric...).
         try await self.database.strings("SELECT (\(sql))::text", on: self.scenario, asAdmin: true).first.flatMap(Double.init)
+    }
+
+    /// The percentage of 8 users (each from a loopback address of its own, as real users' machines) whose 10
+    /// requests for `path` were all answered by the same instance; nil when the answers name no instance.
+    static func pinnedShare(port: Int, path: String) -> Double? {
+        var pinned = 0
+        var users = 0
+        for user in 0..<8 {
+            // Far from the load tool's own addresses (127.1.x.1...), in the 127.200.x.1 range.
+            let address = "127.200.\(user).1"
+            let instances = (0..<10).compactMap { _ in
+                LocalHTTP.get(port: port, path: path, timeoutSeconds: 5, sourceAddress: address)?.headers["x-instance"]
+            }
+            guard instances.count == 10 else { continue }
+            users += 1
+            if Set(instances).count == 1 { pinned += 1 }
+        }
+        return users == 0 ? nil : Double(pinned) / Double(users) * 100
     }
 
     /// The plan node (`Parallel Seq Scan on users`) of the first line of `plan` that contains `needle`: the line

@@ -26,7 +26,7 @@ public struct LearnerChecks: Codable, Sendable {
     }
 
     /// One observation and the condition under which it means "the problem is there". Exactly one source
-    /// (``serverMetric``, ``explain``, ``explainPages``, ``sql``, ``sqlDuringLoad``, ``journeyStep``) and one
+    /// (``serverMetric``, ``explain``, ``explainPages``, ``sql``, ``sqlDuringLoad``, ``journeyStep(s)``) and one
     /// condition (``above``, ``below``, ``contains``).
     public struct Observation: Codable, Sendable {
         /// A number from the server's `/metrics` over the load: `connectionsPerRequest`, `acquireTimeouts`,
@@ -47,6 +47,13 @@ public struct LearnerChecks: Codable, Sendable {
         /// A step of the load's journeys, `journey › step`: the number is the percentage of the journeys
         /// that reached the step and failed there (not observed when none reached it).
         public var journeyStep: String?
+        /// Several steps, where the same problem shows (what I see, and what another user sees): the number is
+        /// the highest of their failure percentages.
+        public var journeySteps: [String]?
+        /// A path to ask the load balancer for, 10 times from each of 8 users' addresses, after the load: the
+        /// number is the percentage of those users whose 10 answers all came from the same instance
+        /// (`X-Instance`). A balancer that takes turns scores 0; a sticky one (`ip_hash`) scores 100.
+        public var stickyProbe: String?
         public var above: Double?
         public var below: Double?
         /// For ``explain``: the plan contains this text (e.g. `Seq Scan on users`).
@@ -83,16 +90,21 @@ public struct LearnerChecks: Codable, Sendable {
             guard ids.insert(problem.id).inserted else { throw fail("the id is used twice") }
             guard problem.hints.count == 3 else { throw fail("needs exactly 3 hints (where to look, which concept, the shape of the fix)") }
             let observe = problem.observe
-            let sources = [observe.serverMetric, observe.explain, observe.explainPages, observe.sql, observe.sqlDuringLoad, observe.journeyStep]
-                .compactMap { $0 }
+            let sources =
+                [
+                    observe.serverMetric, observe.explain, observe.explainPages, observe.sql, observe.sqlDuringLoad, observe.journeyStep,
+                    observe.stickyProbe,
+                ].compactMap { $0 } + (observe.journeySteps.map { [$0.joined()] } ?? [])
             guard sources.count == 1 else {
-                throw fail("observe needs exactly one of serverMetric, explain, explainPages, sql, sqlDuringLoad, journeyStep")
+                throw fail(
+                    "observe needs exactly one of serverMetric, explain, explainPages, sql, sqlDuringLoad, journeyStep, journeySteps, stickyProbe"
+                )
             }
             let conditions = [observe.above != nil, observe.below != nil, observe.contains != nil].filter { $0 }.count
             guard conditions == 1 else { throw fail("observe needs exactly one of above, below, contains") }
             if observe.explain != nil, observe.contains == nil { throw fail("an explain observation needs contains") }
             if observe.explain == nil, observe.contains != nil { throw fail("contains only works with explain") }
-            if let step = observe.journeyStep, !steps.contains(step) {
+            for step in (observe.journeySteps ?? []) + [observe.journeyStep].compactMap({ $0 }) where !steps.contains(step) {
                 throw fail("no journey step '\(step)' in lab.json; the steps are: \(steps.joined(separator: ", "))")
             }
             if let metric = observe.serverMetric, !Self.serverMetrics.contains(metric) {

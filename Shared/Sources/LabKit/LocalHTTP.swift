@@ -15,15 +15,28 @@ public enum LocalHTTP {
     public struct Response: Sendable {
         public var status: Int
         public var body: String
+        /// The response's header lines, lower-cased names (`x-instance: a`).
+        public var headers: [String: String] = [:]
     }
 
     /// Sends `GET path` to 127.0.0.1:`port`; nil when nothing answers (refused, timeout, not HTTP).
-    public static func get(port: Int, path: String, timeoutSeconds: Int = 15) -> Response? {
+    /// - Parameter sourceAddress: the loopback address to send from (`127.0.5.1`), as a different user's
+    ///   machine would; default: the system's choice (127.0.0.1).
+    public static func get(port: Int, path: String, timeoutSeconds: Int = 15, sourceAddress: String? = nil) -> Response? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        if let sourceAddress {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(sourceAddress)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else { return nil }
+        }
         guard self.connect(fd, port: port) else { return nil }
         let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
         guard write(fd, request, request.count) == request.count else { return nil }
@@ -40,8 +53,13 @@ public enum LocalHTTP {
         guard let split = text.range(of: "\r\n\r\n") else { return Response(status: status, body: "") }
         let head = text[..<split.lowerBound].lowercased()
         let body = String(text[split.upperBound...])
+        var headers: [String: String] = [:]
+        for line in head.split(separator: "\r\n").dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
         // Prometheus answers larger query results in chunks.
-        return Response(status: status, body: head.contains("transfer-encoding: chunked") ? Self.dechunk(body) : body)
+        return Response(status: status, body: head.contains("transfer-encoding: chunked") ? Self.dechunk(body) : body, headers: headers)
     }
 
     /// The body of a `Transfer-Encoding: chunked` response: "<hex size>\r\n<data>\r\n" ... "0\r\n\r\n".

@@ -2,9 +2,10 @@ import LabKit
 import Testing
 
 extension LessonTests {
-    /// `./lab check` on this scenario: the naive server gets one finding per slow query, a half fix (every
-    /// index but the search one) gets only the search hint, the reference passes.
-    @Test("check: naive finds the four slow plans, a half fix finds the one left, the reference passes")
+    /// `./lab check` on this scenario: the naive server gets one finding per slow query (two for the customer's
+    /// orders: sorted, and found by reading far too much), a half fix (every index but the search one) gets
+    /// only the search hint, the composite index in the wrong column order is named, the reference passes.
+    @Test("check: naive finds the slow plans, a half fix the one left, the wrong column order is named, the reference passes")
     func learnerCheck() async throws {
         let lesson = try Lesson(scenarioNumber: "02", file: #filePath)
         try await lesson.prepare()
@@ -14,13 +15,31 @@ extension LessonTests {
         try await lesson.database.execute("DROP INDEX IF EXISTS products_name_trgm_idx", on: lesson.scenario)
         let half = try await lesson.check("server-fixed", label: "half fix: every index but the search one")
         try await lesson.setDatabaseFix(applied: true)
+        // The composite index with its columns the wrong way round: no Sort in the plan, yet the walk is slow.
+        try await lesson.database.execute(
+            """
+            DROP INDEX IF EXISTS orders_customer_id_created_at_idx;
+            CREATE INDEX orders_created_at_customer_id_idx ON orders (created_at DESC, customer_id);
+            ANALYZE orders;
+            """,
+            on: lesson.scenario
+        )
+        let wrongOrder = try await lesson.check("server-fixed", label: "fix.sql with (created_at DESC, customer_id) for the customer's orders")
+        try await Self.startingPoint(lesson)
+        try await lesson.setDatabaseFix(applied: true)
         let fixed = try await lesson.check("server-fixed", label: "fixed: fix.sql")
         try await Self.cleanUp(lesson)
 
         #expect(!naive.passed)
-        #expect(naive.findings.map(\.problem.id) == ["order-number-seq-scan", "customer-orders-sort", "pending-sort", "search-row-by-row"])
+        #expect(
+            naive.findings.map(\.problem.id) == [
+                "order-number-seq-scan", "customer-orders-sort", "customer-orders-walk", "pending-sort", "search-row-by-row",
+            ]
+        )
         #expect(!half.passed)
         #expect(half.findings.map(\.problem.id) == ["search-row-by-row"])
+        #expect(!wrongOrder.passed)
+        #expect(wrongOrder.findings.map(\.problem.id) == ["customer-orders-walk"])
         #expect(fixed.passed, "the reference should pass: \(fixed.findings.map(\.message))")
     }
 }

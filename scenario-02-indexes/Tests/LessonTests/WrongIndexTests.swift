@@ -55,9 +55,11 @@ extension LessonTests {
             #expect(measured.targets?.allMet(measured.counts) == false, "\(measured.name) should miss its target with \(name)")
             print("WRONG INDEX \(name) for \(measured.name): \(Self.row(measured.counts))")
         }
-        #expect(delivered.contains("Seq Scan on orders") && !delivered.contains("orders_status_idx"), "\(delivered)")
+        // The properties the lesson is about, not the node the planner happens to pick between equally bad plans:
+        // the common value does not use (status); the search tests names one by one and ignores the B-tree.
+        #expect(!delivered.contains("orders_status_idx"), "\(delivered)")
         #expect(pending.contains("orders_status_idx"), "\(pending)")
-        #expect(search.contains("Seq Scan on products") && !search.contains("products_name_idx"), "\(search)")
+        #expect(search.contains("Filter: (name ~~*") && !search.contains("products_name_idx"), "\(search)")
         print("PLANS with (status): delivered:\n\(delivered)\npending:\n\(pending)\nsearch with a B-tree on name:\n\(search)")
     }
 }
