@@ -5,8 +5,8 @@ import Testing
 extension LessonTests {
     /// "Index everything" measured: the import endpoint alone, with 0, 3 (fix.sql's on orders) and 6
     /// indexes on orders. Each index is one more structure every inserted row must be added to, and more
-    /// write-ahead log to write (measured from pg_stat_wal).
-    @Test("write cost: import throughput drops with 3 and again with 6 indexes; WAL per row grows")
+    /// write-ahead log to write (measured from the log's position before and after).
+    @Test("write cost: WAL per row grows with 3 and again with 6 indexes; import throughput drops with 6")
     func writeCost() async throws {
         let lesson = try Lesson(scenarioNumber: "02", file: #filePath)
         try await lesson.prepare()
@@ -18,9 +18,9 @@ extension LessonTests {
             var best: (result: LoadResult, walBytesPerRow: Double)?
             for run in 1...2 {
                 try await lesson.database.checkpoint()
-                let walBefore = try await self.walBytes(lesson)
+                let walBefore = try #require(try await lesson.database.walPosition(on: lesson.scenario))
                 let result = try await lesson.measure("server", label: "\(label), run \(run)", seconds: 8, only: import20)
-                let wal = try await self.walBytes(lesson) - walBefore
+                let wal = try #require(try await lesson.database.walBytes(since: walBefore, on: lesson.scenario))
                 if best == nil || result.totals.requestsPerSecond > best!.result.totals.requestsPerSecond {
                     best = (result, wal / Double(max(1, result.totals.succeeded * 20)))
                 }
@@ -48,15 +48,12 @@ extension LessonTests {
                 + "3 indexes \(Int(rates[1])) / \(Int(wal[1])), 6 indexes \(Int(rates[2])) / \(Int(wal[2]))"
         )
         for measured in [none, three, six] { #expect(measured.result.totals.successRate >= 99.9) }
-        // Measured here: 0.62-0.65 with 6 indexes, 0.64-0.78 with 3; WAL per row ×4.6-4.8 with 6.
-        #expect(rates[1] < rates[0] * 0.92, "3 indexes should cost throughput")
-        #expect(rates[2] < rates[0] * 0.8, "6 indexes should cost clearly more")
+        // Measured here: 0.62-0.65 with 6 indexes, 0.64-0.93 with 3 (throughput is noisy on a busy 2-core
+        // machine, so only the 6-index drop is asserted); WAL per row about ×2 to ×2.6 with 3, ×3.9 to ×4.8 with 6 (the
+        // robust measure the guide asks the learner to compare).
+        #expect(rates[2] < rates[0] * 0.8, "6 indexes should cost clearly more throughput")
         #expect(wal[0] < wal[1] && wal[1] < wal[2], "each index adds write-ahead log per row")
+        #expect(wal[1] > wal[0] * 1.6)
         #expect(wal[2] > wal[0] * 3)
-    }
-
-    /// Bytes of write-ahead log PostgreSQL has written so far (cluster-wide; only the test writes now).
-    func walBytes(_ lesson: Lesson) async throws -> Double {
-        try Double(#require(try await lesson.database.strings("SELECT wal_bytes::text FROM pg_stat_wal", on: lesson.scenario).first)) ?? 0
     }
 }
