@@ -15,8 +15,10 @@ let package = Package(
         .library(name: "LabServer", targets: ["LabServer"]),
         /// The load generator engine (also used in-process by lesson tests).
         .library(name: "LoadTestKit", targets: ["LoadTestKit"]),
-        /// The lab tooling: scenario manifests, private PostgreSQL cluster, seeding, processes.
+        /// The lab tooling: scenario manifests, the real components (services), seeding, processes, checks.
         .library(name: "LabKit", targets: ["LabKit"]),
+        /// What only tests use: lesson measurements, dashboard checks against a real Prometheus.
+        .library(name: "LabTesting", targets: ["LabTesting"]),
         /// The Redis client scenario servers link next to `LabServer` (the package set has none).
         .library(name: "LabRedis", targets: ["LabRedis"]),
         .executable(name: "lab", targets: ["lab"]),
@@ -38,9 +40,16 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
+        /// What both the servers and the tooling need, without Hummingbird: the database URL.
+        .target(
+            name: "LabCore",
+            dependencies: [.product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "LabServer",
             dependencies: [
+                "LabCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 // Only for `ConnectionPoolError`, which PostgresClient throws once its circuit breaker trips.
@@ -67,11 +76,16 @@ let package = Package(
             name: "LabKit",
             dependencies: [
                 "LoadTestKit",
-                "LabServer",
+                "LabCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LabTesting",
+            dependencies: ["LabKit", "LoadTestKit"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -89,7 +103,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "lab",
-            dependencies: ["LabKit", "LabServer", "LoadTestKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["LabKit", "LabCore", "LoadTestKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -124,7 +138,7 @@ let package = Package(
         .testTarget(
             name: "SharedTests",
             dependencies: [
-                "LabServer", "LoadTestKit", "LabKit",
+                "LabServer", "LoadTestKit", "LabKit", "LabTesting", "LabCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),

@@ -23,6 +23,7 @@ let package = Package(
             name: "LessonTests",
             dependencies: [
                 .product(name: "LabKit", package: "Shared"),
+                .product(name: "LabTesting", package: "Shared"),
                 .product(name: "LoadTestKit", package: "Shared"),
             ]
         ),

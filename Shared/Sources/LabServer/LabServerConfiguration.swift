@@ -2,6 +2,9 @@ import Configuration
 import Foundation
 import Logging
 
+@_exported import struct LabCore.DatabaseURL
+@_exported import struct LabCore.DatabaseURLError
+
 /// Where a lab server listens and which database it uses, read in one place with swift-configuration.
 ///
 /// Sources, first match wins: the command line (`--http-port 8081`), then the environment (`HTTP_PORT=8081`,

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import LabCore
 import LabKit
-import LabServer
 
 struct Database: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

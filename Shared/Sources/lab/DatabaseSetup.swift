@@ -1,6 +1,6 @@
 import Foundation
+import LabCore
 import LabKit
-import LabServer
 import LoadTestKit
 
 /// Makes sure the scenario's database is up, exists and is seeded; returns its URL.

@@ -1,6 +1,6 @@
 import Foundation
+import LabCore
 import LabKit
-import LabServer
 import LoadTestKit
 
 /// `./lab up --detach`: watch mode (``WatchMode``) running in the background, for the Codespaces post-start

@@ -75,5 +75,5 @@ func withScenarioServer<T: Sendable>(
     for line in try await Companions(scenario: scenario, paths: paths).start(build: true) { printStep(line) }
     printStep("building \(product) (release)...")
     _ = try SwiftBuild(paths: paths).build(scenario, product: product, streamOutput: true)
-    return try await Lesson(scenario: scenario, paths: paths).withServer(product) { try await body(product) }
+    return try await ServerRun(scenario: scenario, paths: paths).with(product) { try await body(product) }
 }

@@ -1,6 +1,6 @@
 import Foundation
+import LabCore
 import LabKit
-import LabServer
 import LoadTestKit
 import Synchronization
 

@@ -1,5 +1,6 @@
 import Foundation
 import LabKit
+import LabTesting
 import Testing
 
 /// The Codespaces / Docker Compose files, checked with real tools but no Docker engine (none runs here or in

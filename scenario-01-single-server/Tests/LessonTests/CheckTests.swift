@@ -1,4 +1,5 @@
 import LabKit
+import LabTesting
 import Testing
 
 extension LessonTests {

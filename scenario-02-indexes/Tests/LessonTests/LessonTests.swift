@@ -1,4 +1,5 @@
 import LabKit
+import LabTesting
 import LoadTestKit
 import Testing
 

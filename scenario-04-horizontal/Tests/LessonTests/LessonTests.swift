@@ -1,5 +1,6 @@
 import Foundation
 import LabKit
+import LabTesting
 import LoadTestKit
 import Testing
 

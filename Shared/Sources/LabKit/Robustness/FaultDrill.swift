@@ -1,5 +1,5 @@
 import Foundation
-import LabServer
+import LabCore
 import LoadTestKit
 
 /// A fault drill: under the scenario's standard load, one real component the server depends on

@@ -1,5 +1,5 @@
 import Foundation
-import LabServer
+import LabKit
 import LoadTestKit
 
 /// What a scenario's lesson test does, step by step, against the real database: prepare the data, run a
@@ -26,9 +26,7 @@ public struct Lesson: Sendable {
 
     /// Starts (or waits for) PostgreSQL, creates and seeds the scenario database.
     public func prepare() async throws {
-        try await self.database.startServer()
-        try await self.database.ensureDatabase(for: self.scenario)
-        _ = try await Seeder(scenario: self.scenario, url: try LabDatabase.url(for: self.scenario)).seed()
+        try await ServerRun(scenario: self.scenario, paths: self.paths).prepareDatabase()
     }
 
     /// Applies (or undoes) the database half of the fix from `lab.json`.
@@ -113,20 +111,7 @@ public struct Lesson: Sendable {
         instances: Int? = nil,
         _ body: () async throws -> T
     ) async throws -> T {
-        _ = try await Companions(scenario: self.scenario, paths: self.paths).start(build: false)
-        let binary = try SwiftBuild(paths: self.paths).install(self.scenario, product: product)
-        let server = ServerProcess(scenario: self.scenario, paths: self.paths)
-        await server.stopBackground()
-        let url = try LabDatabase.url(for: self.scenario)
-        try await server.startBackground(binary: binary, product: product, databaseURL: url, extraEnvironment: environment, instances: instances)
-        do {
-            let result = try await body()
-            await server.stopBackground()
-            return result
-        } catch {
-            await server.stopBackground()
-            throw error
-        }
+        try await ServerRun(scenario: self.scenario, paths: self.paths).with(product, environment: environment, instances: instances, body)
     }
 
     /// `./lab check` against `product`: the standard load and the scenario's observations.

@@ -12,19 +12,20 @@ public enum ServerRobustness {
         products: [String] = ["server", "server-fixed"],
         report: (String) -> Void
     ) async throws -> Bool {
-        let lesson = Lesson(scenario: scenario, paths: paths)
-        try await lesson.prepare()
-        let drill = FaultDrill(scenario: scenario, paths: paths, database: lesson.database)
+        let run = ServerRun(scenario: scenario, paths: paths)
+        try await run.prepareDatabase()
+        let database = LabDatabase(paths: paths)
+        let drill = FaultDrill(scenario: scenario, paths: paths, database: database)
         var passed = true
         for product in products {
-            let lines = try await lesson.withServer(product) { () -> [String] in
+            let lines = try await run.with(product) { () -> [String] in
                 var lines: [String] = []
                 for component in drill.components {
                     let result = try await drill.run(component, product: product)
                     passed = passed && result.passed
                     lines.append(result.render())
                 }
-                let corpus = try await BadInputCorpus(scenario: scenario, database: lesson.database).run()
+                let corpus = try await BadInputCorpus(scenario: scenario, database: database).run()
                 passed = passed && corpus.findings.isEmpty
                 lines.append(corpus.render(product: product))
                 return lines

@@ -1,4 +1,5 @@
 import Foundation
+import LabKit
 
 /// What a learner sees in Grafana, proven without Grafana (used by each scenario's dashboard test): a real
 /// Prometheus (the native one, same scrape config as Docker Compose) scrapes the scenario's real servers

@@ -1,5 +1,5 @@
 import Foundation
-import LabServer
+import LabCore
 
 /// Starting, stopping and finding a scenario's server, in the background (`./lab start`) or in the
 /// foreground (`./lab up`, watch mode): one server, or for a scenario with a load balancer, several

@@ -1,4 +1,5 @@
 import Foundation
+import LabKit
 
 /// The parts of a provisioned Grafana dashboard JSON the tests check: every panel (rows' nested panels
 /// included), the datasource it names and its PromQL queries.

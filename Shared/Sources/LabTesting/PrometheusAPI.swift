@@ -1,4 +1,5 @@
 import Foundation
+import LabKit
 
 /// Asks a Prometheus server what a dashboard panel would draw: its HTTP API's `query_range`, the request
 /// Grafana sends for a graph.

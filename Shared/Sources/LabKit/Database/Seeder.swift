@@ -1,5 +1,5 @@
 import Foundation
-import LabServer
+import LabCore
 import LoadTestKit
 import Logging
 import PostgresNIO
