@@ -135,6 +135,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        /// The service kinds against the real programs (PostgreSQL, redis-server, Prometheus and exporters).
+        .testTarget(
+            name: "ServiceTests",
+            dependencies: ["LabKit", "LabCore", "LabTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SharedTests",
             dependencies: [

@@ -39,7 +39,7 @@ public struct Lesson: Sendable {
         }
     }
 
-    /// Runs `product` in the background (after the scenario's companions), sends the scenario's standard
+    /// Runs `product` in the background (after the scenario's services), sends the scenario's standard
     /// load, stops the server.
     /// - Parameters:
     ///   - seconds: a shorter load than the standard one, for tests that need traffic, not a verdict.
@@ -103,7 +103,7 @@ public struct Lesson: Sendable {
         public var serverLog: String
     }
 
-    /// Runs `product` in the background (after the scenario's companions) for `body`, then stops it: for
+    /// Runs `product` in the background (after the scenario's services) for `body`, then stops it: for
     /// tests that drive the server themselves, e.g. with ``LearnerCheck``.
     public func withServer<T: Sendable>(
         _ product: String,

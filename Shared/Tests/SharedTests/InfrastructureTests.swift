@@ -204,8 +204,9 @@ struct InfrastructureTests {
         #expect(!scenarios.isEmpty, "scenario 04 runs instances behind nginx")
         let prometheus = try String(contentsOf: Observability(paths: self.paths).scrapeConfig, encoding: .utf8)
         for scenario in scenarios {
-            let balancer = LoadBalancer(scenario: scenario, paths: self.paths)
-            let config = try #require(balancer.configFile)
+            let services = try ScenarioServices(scenario: scenario, paths: self.paths)
+            let balancer = try #require(services.all.compactMap { $0 as? NginxService }.first, "\(scenario.folderName) declares no nginx service")
+            let config = balancer.configFile
             #expect(try balancer.validate() == nil, "nginx -t rejected \(config.path)")
             // The config sends requests to every instance port of lab.json, and listens on the scenario's port.
             let text = try String(contentsOf: config, encoding: .utf8)
@@ -219,13 +220,13 @@ struct InfrastructureTests {
             }
             // Compose: an nginx service with the same file, in the lab's network namespace; the app told not
             // to start its own.
-            let services = try #require(try self.composeConfig(scenario.file("docker-compose.yml"))["services"] as? [String: [String: Any]])
-            let nginx = try #require(services["nginx"], "\(scenario.folderName)/docker-compose.yml has no nginx service")
+            let compose = try #require(try self.composeConfig(scenario.file("docker-compose.yml"))["services"] as? [String: [String: Any]])
+            let nginx = try #require(compose["nginx"], "\(scenario.folderName)/docker-compose.yml has no nginx service")
             #expect((nginx["network_mode"] as? String) == "service:postgres")
             let mounts = (nginx["volumes"] as? [String] ?? []).map { $0.split(separator: ":").map(String.init) }
             #expect(mounts.contains { $0.count >= 2 && URL(fileURLWithPath: $0[0]).standardizedFileURL == config.standardizedFileURL })
-            let environment = (services["app"]?["environment"] as? [String: Any]) ?? [:]
-            #expect(environment["LAB_LOAD_BALANCER"] as? String == "external")
+            let environment = (compose["app"]?["environment"] as? [String: Any]) ?? [:]
+            #expect(environment[NginxService.externalVariable] as? String == "external")
             let devcontainer = try self.json(self.devcontainer(for: scenario.folder))
             let forwarded = devcontainer["forwardPorts"] as? [Int] ?? []
             #expect(Set(forwarded).isSuperset(of: try scenario.instances().map(\.port)), "forward each instance's port too")
@@ -242,6 +243,6 @@ struct InfrastructureTests {
         for scenario in try self.paths.scenarioFolders().map(Scenario.init(folder:)) {
             #expect(text.contains("127.0.0.1:\(scenario.manifest.port)"), "\(scenario.folderName)'s port is not scraped")
         }
-        #expect(text.contains("127.0.0.1:\(Observability.exporterPort)"))
+        for exporter in [9187, 9121] { #expect(text.contains("127.0.0.1:\(exporter)"), "the exporter on \(exporter) is not scraped") }
     }
 }

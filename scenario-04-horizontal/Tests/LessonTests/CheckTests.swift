@@ -55,13 +55,14 @@ extension LessonTests {
     /// The lesson with its nginx configuration changed to `ip_hash` (a copy in `.lab/`, the scenario's file untouched).
     static func behindIPHash(_ lesson: Lesson) throws -> Lesson {
         var scenario = lesson.scenario
-        let original = try String(contentsOf: scenario.file(try #require(scenario.manifest.instances?.loadBalancer)), encoding: .utf8)
+        let nginx = try #require(scenario.manifest.services?.firstIndex { $0.kind == NginxService.kind })
+        let original = try String(contentsOf: scenario.file(try #require(scenario.manifest.services?[nginx].config)), encoding: .utf8)
         let edited = original.replacingOccurrences(of: "upstream potluck {", with: "upstream potluck {\n        ip_hash;")
         #expect(edited != original)
         let copy = lesson.paths.state.appendingPathComponent("tests/nginx-ip-hash.conf")
         try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
         try edited.write(to: copy, atomically: true, encoding: .utf8)
-        scenario.manifest.instances?.loadBalancer = "../.lab/tests/nginx-ip-hash.conf"
+        scenario.manifest.services?[nginx].config = "../.lab/tests/nginx-ip-hash.conf"
         return Lesson(scenario: scenario, paths: lesson.paths)
     }
 }

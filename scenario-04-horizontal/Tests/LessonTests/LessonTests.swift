@@ -59,12 +59,12 @@ struct LessonTests {
         #expect(fixed.observed <= 25, "two pools of 10: \(fixed.observed) connections")
 
         // A third naive instance does not fit in the database's connections: its pool is refused, and its
-        // share of the requests waits and fails (503), slowing every user.
+        // share of the requests fails with a 503 saying so.
         #expect(naiveThree.observed >= 90, "three pools of 40 against 97 slots: \(naiveThree.observed) connections")
         #expect(naiveThree.serverLog.contains("53300"), "instance c's log should show PostgreSQL refusing connections")
-        #expect(naiveThree.result.totals.httpErrors["503", default: 0] > 0)
+        let refused = Double(naiveThree.result.totals.httpErrors["503", default: 0]) / Double(max(1, naiveThree.result.totals.sent))
+        #expect(refused > 0.15, "about a third of the requests reach c and get a 503: \(Int(refused * 100))%")
         #expect(naiveThree.result.totals.successRate < 90, "\(naiveThree.result.totals.successRate)%")
-        #expect(naiveThree.result.totals.requestsPerSecond * 3 < naive.result.totals.requestsPerSecond)
 
         // Three fixed instances: 30 connections, every target met, still one digest per member and day.
         #expect(fixedThree.result.passes(lesson.targets))

@@ -35,7 +35,7 @@ public struct LabDatabase: Sendable {
     /// - Returns: what happened, for the learner (nil when it was already running).
     @discardableResult
     public func startServer(waitingUpTo timeout: Duration = .seconds(120)) async throws -> String? {
-        guard PostgresCluster.isExternal else {
+        guard PostgresService.isExternal else {
             let started = try PostgresCluster(paths: self.paths).start()
             try await self.secureAdminPassword()
             return started ? "started PostgreSQL on 127.0.0.1:\(PostgresCluster.port) (data in \(self.paths.postgresData.path))" : nil

@@ -1,8 +1,7 @@
 import Foundation
 
 /// Puts back what a learner edits in one scenario to what git has (the naive setup as shipped), for
-/// `./lab reset`: its `Sources/`, and the configuration files of its real components that are part of the
-/// exercise (the load balancer's `nginx.conf`). Nothing else is touched: not the other scenarios, not the
+/// `./lab reset`: its `Sources/`, and the configuration files of its services (`nginx.conf`, `redis.conf`). Nothing else is touched: not the other scenarios, not the
 /// learner's other changes.
 public struct SourceReset: Sendable {
     public let root: URL
@@ -16,7 +15,7 @@ public struct SourceReset: Sendable {
     /// The paths reset, relative to the repository root (`scenario-04-horizontal/Sources`,
     /// `scenario-04-horizontal/nginx.conf`).
     public var learnerPaths: [String] {
-        let configs = [self.scenario.manifest.instances?.loadBalancer].compactMap { $0 }
+        let configs = (try? ScenarioServices(scenario: self.scenario, paths: LabPaths(root: self.root)).learnerFiles) ?? []
         return (["Sources"] + configs).map { "\(self.scenario.folderName)/\($0)" }
     }
 

@@ -85,7 +85,7 @@ public enum LocalHTTP {
         return self.connect(fd, port: port)
     }
 
-    private static func connect(_ fd: Int32, port: Int) -> Bool {
+    static func connect(_ fd: Int32, port: Int) -> Bool {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)

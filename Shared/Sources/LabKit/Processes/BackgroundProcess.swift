@@ -102,15 +102,21 @@ public struct BackgroundProcess: Sendable {
         return log.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 
-    /// SIGTERM, wait up to 15 s, then SIGKILL.
+    /// SIGTERM, wait up to 15 s, then SIGKILL and wait until it is gone (its port free again).
     public static func terminate(pid: Int32) async {
         _ = kill(pid, SIGTERM)
-        for _ in 0..<150 {
-            if kill(pid, 0) != 0 { return }
+        if await Self.waitForExit(pid, tenths: 150) { return }
+        _ = kill(pid, SIGKILL)
+        _ = await Self.waitForExit(pid, tenths: 50)
+    }
+
+    /// Polls every 0.1 s, `tenths` times, until `pid` no longer exists (reaping it if it is our child).
+    private static func waitForExit(_ pid: Int32, tenths: Int) async -> Bool {
+        for _ in 0..<tenths {
             var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid { return }
+            if waitpid(pid, &status, WNOHANG) == pid || kill(pid, 0) != 0 { return true }
             try? await Task.sleep(for: .milliseconds(100))
         }
-        _ = kill(pid, SIGKILL)
+        return false
     }
 }

@@ -3,7 +3,7 @@ import LabCore
 
 /// Starting, stopping and finding a scenario's server, in the background (`./lab start`) or in the
 /// foreground (`./lab up`, watch mode): one server, or for a scenario with a load balancer, several
-/// instances and nginx in front of them (``ServerInstance``, ``LoadBalancer``).
+/// instances (``ServerInstance``; the load balancer in front of them is one of the scenario's services).
 ///
 /// A background server is a ``BackgroundProcess`` in `.lab/<scenario>/`: `server`, or `server-a`,
 /// `server-b`... Each instance of a scenario with a load balancer runs in a folder of its own
@@ -20,8 +20,6 @@ public struct ServerProcess: Sendable {
     func process(_ instance: ServerInstance) -> BackgroundProcess {
         BackgroundProcess(name: instance.processName, folder: self.paths.runtime(for: self.scenario))
     }
-
-    public var loadBalancer: LoadBalancer { LoadBalancer(scenario: self.scenario, paths: self.paths) }
 
     /// The log files of every instance that has one, in instance order.
     public var logFiles: [URL] {
@@ -75,8 +73,8 @@ public struct ServerProcess: Sendable {
         self.scenario.allInstances.compactMap { instance in self.process(instance).running().map { (instance, $0.pid) } }
     }
 
-    /// Starts `binary` in the background, as `instances` instances (default: the scenario's count) and the
-    /// load balancer when the scenario has one, and waits until each answers `/health`.
+    /// Starts `binary` in the background, as `instances` instances (default: the scenario's count), and waits
+    /// until each answers `/health`.
     /// - Parameter extraEnvironment: added to each instance's environment, e.g. `DATABASE_POOL_SIZE` in a test.
     /// - Returns: each instance started, with its pid.
     @discardableResult
@@ -109,7 +107,6 @@ public struct ServerProcess: Sendable {
                     )
                 }
             }
-            _ = try await self.loadBalancer.start()
         } catch {
             await self.stopBackground()
             throw error
@@ -138,12 +135,11 @@ public struct ServerProcess: Sendable {
         }.joined(separator: "\n")
     }
 
-    /// Stops every background instance gracefully (SIGTERM: in-flight requests finish; SIGKILL after 15 s),
-    /// and the load balancer.
+    /// Stops every background instance gracefully (SIGTERM: in-flight requests finish; SIGKILL after 15 s).
     /// - Returns: false if nothing was running.
     @discardableResult
     public func stopBackground() async -> Bool {
-        var stopped = await self.loadBalancer.stop()
+        var stopped = false
         for instance in self.scenario.allInstances where await self.process(instance).stop() {
             stopped = true
         }
@@ -165,11 +161,11 @@ public struct ServerProcess: Sendable {
     }
 
     /// Fails with a clear message when something already listens on the scenario's port (or, with a load
-    /// balancer, on a port of one of `instances`).
+    /// balancer, on a port of one of `instances`, or on the load balancer's).
     public func ensurePortsFree(_ instances: [ServerInstance]? = nil) throws {
         let instances = try instances ?? self.scenario.instances()
         var ports = instances.map(\.port)
-        if self.scenario.hasLoadBalancer && !LoadBalancer.isExternal { ports.append(self.scenario.manifest.port) }
+        if self.scenario.hasLoadBalancer && !NginxService.isExternal { ports.append(self.scenario.manifest.port) }
         for port in ports where Self.isListening(port: port) {
             throw LabError(
                 "port \(port) is already in use. Is a server of this scenario still running in another terminal (Ctrl-C it) "

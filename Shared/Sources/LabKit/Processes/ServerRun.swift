@@ -23,7 +23,8 @@ public struct ServerRun: Sendable {
         _ = try await Seeder(scenario: self.scenario, url: try LabDatabase.url(for: self.scenario)).seed()
     }
 
-    /// Runs `product` in the background (after the scenario's companions) for `body`, then stops it.
+    /// Runs `product` in the background for `body`, with the scenario's services (started before the server,
+    /// or after it for a load balancer), then stops the server and the services that came after it.
     /// - Parameters:
     ///   - environment: added to the server's environment, e.g. `["DATABASE_POOL_SIZE": "20"]`.
     ///   - instances: how many instances behind the load balancer (default: the scenario's).
@@ -33,19 +34,27 @@ public struct ServerRun: Sendable {
         instances: Int? = nil,
         _ body: () async throws -> T
     ) async throws -> T {
-        _ = try await Companions(scenario: self.scenario, paths: self.paths).start(build: false)
+        let services = try ScenarioServices(scenario: self.scenario, paths: self.paths)
+        _ = try await ScenarioServices.start(services.beforeServer, build: false)
         let binary = try SwiftBuild(paths: self.paths).install(self.scenario, product: product)
         let server = ServerProcess(scenario: self.scenario, paths: self.paths)
-        await server.stopBackground()
+        await Self.stop(server, services)
         let url = try LabDatabase.url(for: self.scenario)
-        try await server.startBackground(binary: binary, product: product, databaseURL: url, extraEnvironment: environment, instances: instances)
         do {
+            try await server.startBackground(binary: binary, product: product, databaseURL: url, extraEnvironment: environment, instances: instances)
+            _ = try await ScenarioServices.start(services.afterServer, build: false)
             let result = try await body()
-            await server.stopBackground()
+            await Self.stop(server, services)
             return result
         } catch {
-            await server.stopBackground()
+            await Self.stop(server, services)
             throw error
         }
+    }
+
+    /// The load balancer first (it would answer 502 for the instances), then the server.
+    static func stop(_ server: ServerProcess, _ services: ScenarioServices) async {
+        for service in services.afterServer.reversed() { _ = await service.stop() }
+        await server.stopBackground()
     }
 }

@@ -21,37 +21,19 @@ public struct FaultDrill: Sendable {
         self.database = database
     }
 
-    /// A component the drill can stop and start.
+    /// A component the drill stops and starts: one of the scenario's services.
     public struct Component: Sendable {
         public var name: String
         let stop: @Sendable () async throws -> Void
         let start: @Sendable () async throws -> Void
     }
 
-    /// Every component of this scenario the drill knows how to stop and start, PostgreSQL first.
+    /// Every service of the scenario the lab runs itself (not those Docker Compose runs), in `lab.json`'s order.
     public var components: [Component] {
-        var components = [
-            Component(
-                name: "PostgreSQL",
-                stop: { try PostgresCluster(paths: self.paths, install: false).stop() },
-                start: { _ = try await self.database.startServer() }
-            )
-        ]
-        let balancer = ServerProcess(scenario: self.scenario, paths: self.paths).loadBalancer
-        if self.scenario.hasLoadBalancer && !LoadBalancer.isExternal {
-            components.append(Component(name: "nginx", stop: { await balancer.stop() }, start: { _ = try await balancer.start() }))
+        let services = (try? ScenarioServices(scenario: self.scenario, paths: self.paths).all) ?? []
+        return services.filter { !type(of: $0).isExternal }.map { service in
+            Component(name: service.name, stop: { _ = await service.stop() }, start: { _ = try await service.start(build: false) })
         }
-        let companions = Companions(scenario: self.scenario, paths: self.paths)
-        for companion in self.scenario.manifest.companions ?? [] {
-            components.append(
-                Component(
-                    name: companion.product,
-                    stop: { _ = await companions.stop() },
-                    start: { _ = try await companions.start(build: false) }
-                )
-            )
-        }
-        return components
     }
 
     /// What one drill saw.

@@ -28,36 +28,24 @@ public struct Scenario: Sendable {
         public var fix: String?
         /// SQL that undoes ``fix`` (the lesson test uses it to measure the naive server again).
         public var undoFix: String?
-        /// Programs the server needs beside it, started before it (e.g. a stand-in for a remote API).
-        public var companions: [Companion]?
-        /// Several instances of the server behind a load balancer, instead of one server on ``port``.
+        /// The real components the scenario runs beside its server (``LabService``): PostgreSQL, a replica,
+        /// Redis, nginx in front of the instances, companion programs.
+        public var services: [ServiceDeclaration]?
+        /// Several instances of the server behind a load balancer (an `nginx` service), instead of one server
+        /// on ``port``.
         public var instances: Instances?
         /// Tables the server writes on its own (a scheduled job), not in answer to requests: the bad-input
         /// check does not count their rows.
         public var backgroundWrites: [String]?
     }
 
-    /// Several instances of the server behind nginx: the learner's URL (``Manifest/port``) is the load
-    /// balancer's, and each instance listens on a port of its own.
+    /// Several instances of the server behind a load balancer: the learner's URL (``Manifest/port``) is the
+    /// load balancer's, and each instance listens on a port of its own.
     public struct Instances: Codable, Sendable {
         /// How many run unless asked otherwise (`--instances N`).
         public var count: Int
         /// One port per instance the scenario allows, in order: instance `a` on the first, `b` on the second...
         public var ports: [Int]
-        /// The nginx configuration (relative to the folder), used as it is natively and in Docker Compose.
-        public var loadBalancer: String
-    }
-
-    /// A program from the scenario package that runs beside the server, like a remote service would.
-    public struct Companion: Codable, Sendable {
-        /// The executable product in the scenario's Package.swift.
-        public var product: String
-        /// The port it listens on (127.0.0.1).
-        public var port: Int
-        /// Extra environment, e.g. its latency.
-        public var environment: [String: String]?
-        /// One line for the learner: what it stands for.
-        public var about: String
     }
 
     public struct Seed: Codable, Sendable {

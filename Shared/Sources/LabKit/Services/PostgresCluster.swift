@@ -20,17 +20,24 @@ public struct PostgresCluster: Sendable {
 
     public let paths: LabPaths
     public let binDir: URL
+    /// This cluster's folder (`.lab/postgres/`): `data/`, `run/` (its socket) and `postgres.log`.
+    public let folder: URL
+    /// The port it listens on (127.0.0.1).
+    public let clusterPort: Int
 
-    /// `LAB_POSTGRES=external`: someone else runs PostgreSQL on 127.0.0.1:54329 with the same admin user
-    /// and password (Docker Compose's `postgres` service). The lab then never starts, stops or installs it.
-    public static var isExternal: Bool {
-        ProcessInfo.processInfo.environment["LAB_POSTGRES"] == "external"
-    }
+    var data: URL { self.folder.appendingPathComponent("data") }
+    var socket: URL { self.folder.appendingPathComponent("run") }
+    public var log: URL { self.folder.appendingPathComponent("postgres.log") }
 
     /// Finds the PostgreSQL server programs (version 15 or newer).
     /// - Throws: ``LabError`` with the command that installs them, after trying to install them when it can.
-    public init(paths: LabPaths, install: Bool = true) throws {
+    /// - Parameters:
+    ///   - folder: another cluster's folder (a streaming replica's); default: the primary's, `.lab/postgres/`.
+    ///   - port: that cluster's port; default: the primary's, ``port``.
+    public init(paths: LabPaths, install: Bool = true, folder: URL? = nil, port: Int = PostgresCluster.port) throws {
         self.paths = paths
+        self.folder = folder ?? paths.postgres
+        self.clusterPort = port
         if let found = Self.findBinDir() {
             self.binDir = found
             return
@@ -83,10 +90,10 @@ public struct PostgresCluster: Sendable {
     }
 
     public func status() -> Status {
-        guard FileManager.default.fileExists(atPath: self.paths.postgresData.appendingPathComponent("PG_VERSION").path) else {
+        guard FileManager.default.fileExists(atPath: self.data.appendingPathComponent("PG_VERSION").path) else {
             return .notInitialized
         }
-        guard let output = try? Shell.capture(self.asServerUser([self.program("pg_ctl"), "status", "-D", self.paths.postgresData.path])),
+        guard let output = try? Shell.capture(self.asServerUser([self.program("pg_ctl"), "status", "-D", self.data.path])),
             output.status == 0
         else { return .stopped }
         // "pg_ctl: server is running (PID: 1234)"
@@ -103,19 +110,19 @@ public struct PostgresCluster: Sendable {
         try self.prepareFolders()
         let result = try Shell.capture(
             self.asServerUser([
-                self.program("pg_ctl"), "start", "-D", self.paths.postgresData.path, "-l", self.paths.postgresLog.path, "-w", "-t", "60",
+                self.program("pg_ctl"), "start", "-D", self.data.path, "-l", self.log.path, "-w", "-t", "60",
             ])
         )
         guard result.status == 0 else {
-            let log = (try? String(contentsOf: self.paths.postgresLog, encoding: .utf8)) ?? ""
+            let log = (try? String(contentsOf: self.log, encoding: .utf8)) ?? ""
             let tail = log.split(separator: "\n").suffix(8).joined(separator: "\n")
             if tail.contains("Address already in use") || tail.contains("could not bind") {
                 throw LabError(
-                    "port \(Self.port) is already used by another program, so the lab's PostgreSQL cannot start.\n"
-                        + "Find it with `ss -ltnp | grep \(Self.port)` and stop it, then run the command again.\n\(tail)"
+                    "port \(self.clusterPort) is already used by another program, so the lab's PostgreSQL cannot start.\n"
+                        + "Find it with `ss -ltnp | grep \(self.clusterPort)` and stop it, then run the command again.\n\(tail)"
                 )
             }
-            throw LabError("PostgreSQL did not start:\n\(result.text)\nLast lines of \(self.paths.postgresLog.path):\n\(tail)")
+            throw LabError("PostgreSQL did not start:\n\(result.text)\nLast lines of \(self.log.path):\n\(tail)")
         }
         return true
     }
@@ -123,17 +130,17 @@ public struct PostgresCluster: Sendable {
     /// Stops the cluster (fast shutdown: open connections are closed, nothing is lost). Safe when stopped.
     public func stop() throws {
         guard case .running = self.status() else { return }
-        try Shell.checked(self.asServerUser([self.program("pg_ctl"), "stop", "-D", self.paths.postgresData.path, "-m", "fast", "-w"]))
+        try Shell.checked(self.asServerUser([self.program("pg_ctl"), "stop", "-D", self.data.path, "-m", "fast", "-w"]))
     }
 
     /// Runs initdb and writes the lab's settings. A half-finished earlier attempt is removed first.
     func initialize() throws {
         let fm = FileManager.default
-        if fm.fileExists(atPath: self.paths.postgresData.path) {
-            try fm.removeItem(at: self.paths.postgresData)  // no PG_VERSION: an interrupted initdb, nothing to keep
+        if fm.fileExists(atPath: self.data.path) {
+            try fm.removeItem(at: self.data)  // no PG_VERSION: an interrupted initdb, nothing to keep
         }
         try self.prepareFolders()
-        let passwordFile = self.paths.postgres.appendingPathComponent("initdb-password")
+        let passwordFile = self.folder.appendingPathComponent("initdb-password")
         let adminPassword = Self.randomPassword()
         try Self.saveAdminPassword(adminPassword, paths: self.paths)
         try adminPassword.write(to: passwordFile, atomically: true, encoding: .utf8)
@@ -141,7 +148,7 @@ public struct PostgresCluster: Sendable {
         defer { try? fm.removeItem(at: passwordFile) }
         try Shell.checked(
             self.asServerUser([
-                self.program("initdb"), "-D", self.paths.postgresData.path, "-U", Self.adminUser, "--pwfile=\(passwordFile.path)",
+                self.program("initdb"), "-D", self.data.path, "-U", Self.adminUser, "--pwfile=\(passwordFile.path)",
                 "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "--encoding=UTF8", "--no-locale",
             ])
         )
@@ -149,15 +156,15 @@ public struct PostgresCluster: Sendable {
 
             # --- lab settings (written by ./lab) ---
             listen_addresses = '127.0.0.1'
-            port = \(Self.port)
-            unix_socket_directories = '\(self.paths.postgresSocket.path)'
+            port = \(self.clusterPort)
+            unix_socket_directories = '\(self.socket.path)'
             max_connections = 100
 
             """
         if fm.fileExists(atPath: self.binDir.deletingLastPathComponent().appendingPathComponent("lib/pg_stat_statements.so").path) {
             settings += "shared_preload_libraries = 'pg_stat_statements'\n"
         }
-        let conf = self.paths.postgresData.appendingPathComponent("postgresql.conf")
+        let conf = self.data.appendingPathComponent("postgresql.conf")
         let handle = try FileHandle(forWritingTo: conf)
         try handle.seekToEnd()
         try handle.write(contentsOf: Data(settings.utf8))
@@ -166,19 +173,19 @@ public struct PostgresCluster: Sendable {
 
     func prepareFolders() throws {
         let fm = FileManager.default
-        for folder in [self.paths.postgres, self.paths.postgresSocket] {
+        for folder in [self.folder, self.socket] {
             try fm.createDirectory(at: folder, withIntermediateDirectories: true)
             try self.giveToServerUser(folder)
         }
-        if !fm.fileExists(atPath: self.paths.postgresLog.path) {
-            _ = fm.createFile(atPath: self.paths.postgresLog.path, contents: nil)
+        if !fm.fileExists(atPath: self.log.path) {
+            _ = fm.createFile(atPath: self.log.path, contents: nil)
         }
-        try self.giveToServerUser(self.paths.postgresLog)
+        try self.giveToServerUser(self.log)
         if let user = self.runAsUser {
-            let check = try Shell.capture(["runuser", "-u", user, "--", "test", "-w", self.paths.postgres.path])
+            let check = try Shell.capture(["runuser", "-u", user, "--", "test", "-w", self.folder.path])
             if check.status != 0 {
                 throw LabError(
-                    "the '\(user)' system user cannot write to \(self.paths.postgres.path) (PostgreSQL refuses to run as root, "
+                    "the '\(user)' system user cannot write to \(self.folder.path) (PostgreSQL refuses to run as root, "
                         + "so it runs as '\(user)'). Make the folders above it readable: chmod o+x on each parent folder."
                 )
             }
@@ -207,7 +214,7 @@ public struct PostgresCluster: Sendable {
     /// machine cannot become superuser of the lab's PostgreSQL (a superuser can run programs as the server's
     /// user, `COPY ... FROM PROGRAM`). Docker Compose's is set in its file (`LAB_POSTGRES_ADMIN_PASSWORD`).
     public static func adminPassword(paths: LabPaths) throws -> String {
-        if Self.isExternal { return ProcessInfo.processInfo.environment["LAB_POSTGRES_ADMIN_PASSWORD"] ?? Self.sharedAdminPassword }
+        if PostgresService.isExternal { return ProcessInfo.processInfo.environment["LAB_POSTGRES_ADMIN_PASSWORD"] ?? Self.sharedAdminPassword }
         guard let saved = try? String(contentsOf: Self.adminPasswordFile(paths), encoding: .utf8) else {
             // A cluster made before clusters had their own password: ``secureAdminPassword()`` replaces it.
             return Self.sharedAdminPassword

@@ -7,8 +7,9 @@ import Synchronization
 /// Runs a scenario's server in the foreground and, like nodemon, rebuilds and restarts it when a file under
 /// the scenario's `Sources/` changes. A failed build leaves the previous server running and shows the error.
 ///
-/// A scenario with a load balancer runs several instances and nginx in front of them; a rebuild restarts
-/// the instances one at a time (a rolling restart), so nginx keeps sending requests to the others.
+/// A scenario with a load balancer runs several instances and the load balancer in front of them (a service
+/// that starts after the server); a rebuild restarts the instances one at a time (a rolling restart), so the
+/// load balancer keeps sending requests to the others.
 struct WatchMode {
     let paths: LabPaths
     let scenario: Scenario
@@ -33,7 +34,6 @@ struct WatchMode {
         let builder = SwiftBuild(paths: self.paths)
         let server = ServerProcess(scenario: self.scenario, paths: self.paths)
         try server.ensurePortsFree(self.instances)
-        for line in try await Companions(scenario: self.scenario, paths: self.paths).start(build: true) { printStep(line) }
         let firstBuild = !FileManager.default.fileExists(atPath: self.paths.scratch.appendingPathComponent("release/\(self.product)").path)
         printStep(
             "building \(self.product) (release\(firstBuild ? "; the very first build compiles the dependencies and takes several minutes" : ""))..."
@@ -44,8 +44,9 @@ struct WatchMode {
         // One child per instance; nil while an instance is down (it exited, and waits for the next save).
         var children: [Running?] = Array(repeating: nil, count: self.instances.count)
         for index in self.instances.indices { children[index] = await self.start(binary, index, server: server) }
+        let services = try ScenarioServices(scenario: self.scenario, paths: self.paths)
         do {
-            if let line = try await server.loadBalancer.start() { printStep(line) }
+            for line in try await ScenarioServices.start(services.afterServer, build: true) { printStep(line) }
         } catch {
             for child in children.compactMap({ $0 }) { await self.stop(child.process) }
             throw error
@@ -115,7 +116,7 @@ struct WatchMode {
             printStep("restarted in \(String(format: "%.1f", (ContinuousClock.now - started).seconds)) s\(how) (save → serving again)")
         }
         for child in children.compactMap({ $0 }) { await self.stop(child.process) }
-        await server.loadBalancer.stop()
+        for service in services.afterServer.reversed() { _ = await service.stop() }
         printStep("stopped.")
     }
 

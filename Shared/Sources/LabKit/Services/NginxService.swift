@@ -1,35 +1,34 @@
 import Foundation
 
-/// nginx in front of a scenario's instances (`instances.loadBalancer` in `lab.json`), on the scenario's port:
-/// the address the learner and the load test use.
+/// nginx in front of a scenario's instances (kind `nginx`, its `config` a file of the scenario folder), on the
+/// scenario's port: the address the learner and the load test use.
 ///
 /// Natively the lab runs Debian's nginx with the scenario's own config file, unchanged, as a
 /// ``BackgroundProcess`` (`nginx` in `.lab/<scenario>/`), its temporary files and error log in
-/// `.lab/<scenario>/nginx/`. In Docker Compose the nginx image runs the same file
-/// (`LAB_LOAD_BALANCER=external` tells the lab not to start its own).
-public struct LoadBalancer: Sendable {
+/// `.lab/<scenario>/nginx/`. In Docker Compose the nginx image runs the same file (`LAB_NGINX=external`).
+/// The file is the learner's to edit: `./lab reset` restores it.
+public struct NginxService: LabService {
+    public static let kind = "nginx"
     public let scenario: Scenario
     public let paths: LabPaths
+    /// The config file, relative to the scenario folder.
+    public let config: String
+    public var name: String { "nginx" }
+    public var startsAfterServer: Bool { true }
+    public var learnerFiles: [String] { [self.config] }
 
-    public init(scenario: Scenario, paths: LabPaths) {
+    public init(declaration: ServiceDeclaration, scenario: Scenario, paths: LabPaths) throws {
         self.scenario = scenario
         self.paths = paths
-    }
-
-    /// `LAB_LOAD_BALANCER=external`: Docker Compose runs nginx; the lab only waits for it to answer.
-    public static var isExternal: Bool {
-        ProcessInfo.processInfo.environment["LAB_LOAD_BALANCER"] == "external"
+        self.config = try declaration.required(declaration.config, "config")
     }
 
     public var process: BackgroundProcess { BackgroundProcess(name: "nginx", folder: self.paths.runtime(for: self.scenario)) }
     /// nginx's prefix: relative paths in the config (its temporary folders) land here.
     var prefix: URL { self.paths.runtime(for: self.scenario).appendingPathComponent("nginx") }
     public var errorLog: URL { self.prefix.appendingPathComponent("error.log") }
-
-    /// The scenario's nginx config, or nil for a scenario without a load balancer.
-    public var configFile: URL? {
-        self.scenario.manifest.instances.map { self.scenario.file($0.loadBalancer) }
-    }
+    public var configFile: URL { self.scenario.file(self.config) }
+    public var logFiles: [URL] { [self.process.logFile, self.errorLog] }
 
     /// nginx's path, installing Debian's package the first time when this machine lets the lab.
     static func binary() throws -> String {
@@ -51,23 +50,21 @@ public struct LoadBalancer: Sendable {
     }
 
     /// The command line that runs nginx in the foreground with the scenario's config.
-    func arguments(binary: String, config: URL, test: Bool = false) -> [String] {
-        [binary, "-p", self.prefix.path + "/", "-c", config.path, "-e", self.errorLog.path]
+    func arguments(binary: String, test: Bool = false) -> [String] {
+        [binary, "-p", self.prefix.path + "/", "-c", self.configFile.path, "-e", self.errorLog.path]
             + (test ? ["-t", "-g", "pid \(self.prefix.path)/test.pid;"] : ["-g", "daemon off; pid \(self.prefix.path)/nginx.pid;"])
     }
 
     /// `nginx -t`: the config is valid for this nginx. Returns nginx's own words when it is not.
     public func validate() throws -> String? {
-        guard let config = self.configFile else { return nil }
         try FileManager.default.createDirectory(at: self.prefix, withIntermediateDirectories: true)
-        let output = try Shell.capture(self.arguments(binary: try Self.binary(), config: config, test: true))
+        let output = try Shell.capture(self.arguments(binary: try Self.binary(), test: true))
         return output.status == 0 ? nil : output.text
     }
 
     /// Starts nginx unless it runs (or Docker Compose runs it), and waits until it answers `/health` through
-    /// an instance. Returns a line for the learner; nil for a scenario without a load balancer.
-    public func start() async throws -> String? {
-        guard let config = self.configFile else { return nil }
+    /// an instance.
+    public func start(build: Bool) async throws -> String {
         let port = self.scenario.manifest.port
         if Self.isExternal {
             try await ServerProcess.waitUntilHealthy(port: port, timeout: .seconds(30)) { true }
@@ -83,7 +80,7 @@ public struct LoadBalancer: Sendable {
         try FileManager.default.createDirectory(at: self.prefix, withIntermediateDirectories: true)
         try? FileManager.default.removeItem(at: self.errorLog)  // a fresh error log for each run, like the servers' logs
         // nginx renames its main process "nginx: master process ...": that is how it is recognized later.
-        let child = try self.process.start(self.arguments(binary: try Self.binary(), config: config), commandLine: "nginx: master process")
+        let child = try self.process.start(self.arguments(binary: try Self.binary()), commandLine: "nginx: master process")
         do {
             try await ServerProcess.waitUntilHealthy(port: port, timeout: .seconds(30)) { child.exitStatusIfExited() == nil }
         } catch {
@@ -95,18 +92,15 @@ public struct LoadBalancer: Sendable {
                     + "Its error log (\(self.errorLog.path)):\n\(log.split(separator: "\n").suffix(10).joined(separator: "\n"))"
             )
         }
-        return "nginx on \(self.scenario.serverURL) sends each request to the next instance in turn (pid \(child.pid))"
+        return "nginx on \(self.scenario.serverURL) spreads the requests over the instances (\(self.config), pid \(child.pid))"
     }
 
-    /// Stops nginx (gracefully: requests in flight finish). Returns false when it was not running.
-    @discardableResult
-    public func stop() async -> Bool {
-        await self.process.stop()
+    /// Stops nginx (gracefully: requests in flight finish).
+    public func stop() async -> String? {
+        await self.process.stop() ? "stopped nginx of \(self.scenario.folderName)" : nil
     }
 
-    /// `nginx: running on ... (pid N)`, for `./lab status`; nil for a scenario without a load balancer.
-    public func statusLine() -> String? {
-        guard self.configFile != nil else { return nil }
+    public func status() -> String {
         if Self.isExternal { return "nginx: run by Docker Compose on \(self.scenario.serverURL)" }
         return "nginx: " + (self.process.running().map { "running on \(self.scenario.serverURL) (pid \($0.pid))" } ?? "stopped")
     }

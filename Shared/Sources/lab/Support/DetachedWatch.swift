@@ -62,20 +62,3 @@ struct DetachedWatch {
         )
     }
 }
-
-/// Stops what runs for a scenario in the background: the watch loop (which stops its server) and a server
-/// started with `./lab start`. Returns one line per thing stopped.
-func stopScenario(_ scenario: Scenario, paths: LabPaths) async -> [String] {
-    var stopped: [String] = []
-    if await DetachedWatch.process(scenario, paths: paths).stop() {
-        stopped.append("stopped watch mode of \(scenario.folderName)")
-    }
-    if await WatchMode.process(scenario, paths: paths).stop() {
-        stopped.append("stopped watch mode of \(scenario.folderName) (the ./lab up in another terminal)")
-    }
-    if await ServerProcess(scenario: scenario, paths: paths).stopBackground() {
-        stopped.append("stopped the server\(scenario.hasLoadBalancer ? "s and the load balancer" : "") of \(scenario.folderName)")
-    }
-    stopped += await Companions(scenario: scenario, paths: paths).stop()
-    return stopped
-}

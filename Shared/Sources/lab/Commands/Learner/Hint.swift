@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import LabKit
+import LoadTestKit
+
+struct Hint: LabCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The next hint for what your last ./lab check observed (level 1: where to look, 2: which concept, 3: the shape of the fix)."
+    )
+    @OptionGroup var scenario: ScenarioArgument
+    @Flag(help: "Show again every hint seen so far for the current problem, without a new one.") var all = false
+
+    func execute() async throws {
+        let (paths, scenario) = try self.scenario.resolve()
+        let store = ProgressStore(paths: paths)
+        let (progress, warning) = store.load()
+        if let warning { printStep(warning) }
+        let entry = progress.scenarios[scenario.number] ?? LearnerProgress.Scenario()
+        guard let findings = entry.lastFindings else {
+            say("Run ./lab check \(scenario.number) first: hints are chosen from what the check observes on your server.")
+            return
+        }
+        let problems = try LearnerChecks.load(for: scenario)?.problems ?? []
+        guard let problem = findings.lazy.compactMap({ id in problems.first { $0.id == id } }).first else {
+            say(
+                entry.firstPass != nil && findings.isEmpty
+                    ? "Your last check passed: nothing left to hint. ./lab progress shows what is next."
+                    : "Your last check observed none of the known problems. See the Stuck? table at the end of \(scenario.folderName)/SCENARIO.md."
+            )
+            return
+        }
+        let shown = entry.hintsShown?[problem.id] ?? 0
+        let level = self.all ? max(shown, 1) : min(shown + 1, 3)
+        let first = self.all ? 1 : level
+        say("Problem: \(problem.title)")
+        for number in first...level {
+            say("\nHint \(number) of 3 (\(["where to look", "which concept", "the shape of the fix"][number - 1])):")
+            say("  " + problem.hints[number - 1])
+        }
+        if !self.all && shown >= 3 {
+            say("\nThat was the last hint. The reference solution is named in the Stuck? table at the end of SCENARIO.md.")
+        } else if level < 3 {
+            say("\nStill stuck? ./lab hint \(scenario.number) again for hint \(level + 1). Check your fix with ./lab check \(scenario.number).")
+        }
+        store.update(scenario.number) { entry in
+            var hints = entry.hintsShown ?? [:]
+            hints[problem.id] = max(hints[problem.id] ?? 0, level)
+            entry.hintsShown = hints
+        }
+    }
+}

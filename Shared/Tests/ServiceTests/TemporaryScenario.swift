@@ -1,0 +1,58 @@
+import Foundation
+import LabKit
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A scenario that exists only for a test: a folder of its own (its own `.lab/` state) with a `lab.json`
+/// declaring `services`, and any config files they name. Removed at the end.
+struct TemporaryScenario {
+    let paths: LabPaths
+    let scenario: Scenario
+
+    /// - Parameters:
+    ///   - services: the `services` array of its lab.json, as JSON.
+    ///   - files: more files of the scenario folder (`redis.conf`), by name.
+    ///   - root: where its `.lab/` state lives (default: a new temporary folder; the repository's, to share
+    ///     the lab's PostgreSQL).
+    init(services: String, files: [String: String] = [:], root: URL? = nil) throws {
+        let base = root ?? FileManager.default.temporaryDirectory.appendingPathComponent("lab-services-\(UUID().uuidString)")
+        let folder = base.appendingPathComponent("scenario-90-services-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let manifest = """
+            {"title": "services test", "database": "service_tests", "port": 1, "services": \(services),
+             "seed": {"schema": "schema.sql", "tables": []},
+             "load": {"users": 1, "durationSeconds": 1, "timeoutSeconds": 1}, "targets": {}}
+            """
+        try manifest.write(to: folder.appendingPathComponent("lab.json"), atomically: true, encoding: .utf8)
+        try "".write(to: folder.appendingPathComponent("schema.sql"), atomically: true, encoding: .utf8)
+        for (name, text) in files { try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        self.paths = LabPaths(root: base)
+        self.scenario = try Scenario(folder: folder)
+    }
+
+    var services: ScenarioServices {
+        get throws { try ScenarioServices(scenario: self.scenario, paths: self.paths) }
+    }
+
+    /// Stops its services and removes its folder.
+    func remove() async {
+        _ = await (try? self.services)?.stop(includingShared: false)
+        try? FileManager.default.removeItem(at: self.scenario.folder)
+    }
+
+    /// A port nothing listens on right now (the kernel picks one for a socket bound to port 0).
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
