@@ -127,8 +127,8 @@ func buildApplication(_ configuration: LabServerConfiguration) -> some Applicati
         return try Profile(row)
     }
 
-    // PUT /me/avatar
-    router.put("/me/avatar") { request, _ -> HTTPResponse.Status in
+    // POST /me/avatar
+    router.post("/me/avatar") { request, _ -> HTTPResponse.Status in
         let memberID = try await sessions.memberID(for: request)
         let type = try AvatarType(request.headers[.contentType])
         let image = try type.checked(await request.body.collect(upTo: 64 * 1024))

@@ -119,8 +119,8 @@ func buildApplication(_ configuration: LabServerConfiguration) -> some Applicati
         return profile
     }
 
-    // PUT /me/avatar (the image itself as the body, an SVG or a PNG) - upload my avatar.
-    router.put("/me/avatar") { request, _ -> HTTPResponse.Status in
+    // POST /me/avatar (the image itself as the body, an SVG or a PNG) - upload my avatar.
+    router.post("/me/avatar") { request, _ -> HTTPResponse.Status in
         let memberID = try sessions.memberID(for: request)
         let type = try AvatarType(request.headers[.contentType])
         let image = try type.checked(await request.body.collect(upTo: 64 * 1024))
