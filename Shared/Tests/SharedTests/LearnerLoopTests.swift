@@ -38,16 +38,16 @@ struct LearnerLoopTests {
         let scenario = try Scenario(folder: folder)
         let cases = [
             (
-                #"{"problems": [{"id": "a", "title": "t", "found": "f", "hints": ["1", "2"], "observe": {"serverMetric": "poolSize", "above": 1}}]}"#,
+                #"{"problems": [{"id": "a", "title": "t", "found": "f", "hints": ["1", "2"], "observe": {"metric": {"name": "db_pool_max_connections"}, "above": 1}}]}"#,
                 "exactly 3 hints"
             ),
             (
-                #"{"problems": [{"id": "a", "title": "t", "found": "f", "hints": ["1", "2", "3"], "observe": {"serverMetric": "poolSize"}}]}"#,
+                #"{"problems": [{"id": "a", "title": "t", "found": "f", "hints": ["1", "2", "3"], "observe": {"metric": {"name": "db_pool_max_connections"}}}]}"#,
                 "exactly one of above"
             ),
             (
-                #"{"problems": [{"id": "a", "title": "t", "found": "f", "hints": ["1", "2", "3"], "observe": {"serverMetric": "pools", "above": 1}}]}"#,
-                "unknown serverMetric"
+                #"{"problems": [{"id": "a", "title": "t", "found": "f", "hints": ["1", "2", "3"], "observe": {"serverMetric": "poolSize", "above": 1}}]}"#,
+                "exactly one of metric"
             ),
             (
                 #"{"problems": [{"id": "a", "title": "t", "found": "f", "hints": ["1", "2", "3"], "observe": {"explain": "SELECT 1", "above": 1}}]}"#,
@@ -55,7 +55,7 @@ struct LearnerLoopTests {
             ),
             (
                 #"{"problems": [{"id": "a", "title": "t", "found": "f", "hints": ["1", "2", "3"], "observe": {"sql": "SELECT 1", "explain": "SELECT 1", "contains": "x"}}]}"#,
-                "exactly one of serverMetric"
+                "exactly one of metric"
             ),
             (
                 #"{"problems": [{"id": "a", "title": "t", "found": "f", "hints": ["1", "2", "3"], "observe": {"journeyStep": "sign in › me", "above": 1}}]}"#,

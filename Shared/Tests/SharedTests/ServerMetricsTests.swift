@@ -65,4 +65,27 @@ struct ServerMetricsTests {
         #expect(text.contains("Pool: p99 wait for a connection   98.2 ms"))
         #expect(text.contains("Pool: gave up waiting (503)       2"))
     }
+
+    @Test("checks read any series: a counter's growth, a gauge's peak, a histogram's quantile, a ratio, with label filters")
+    func selectors() throws {
+        var summary = ServerMetricsSummary(
+            before: ServerMetrics.parse(Self.before),
+            after: ServerMetrics.parse(Self.after),
+            peakInUse: 7,
+            peakWaiting: 0
+        )
+        summary.during = [ServerMetrics.parse("db_pool_connections_in_use 7\ndb_pool_requests_waiting 4")]
+        #expect(MetricSelector(name: "db_pool_acquire_timeouts_total").value(in: summary) == 2, "a counter: its growth")
+        #expect(MetricSelector(name: "db_pool_connections_in_use").value(in: summary) == 7, "a gauge: its peak, seen during the load")
+        let p99 = try #require(MetricSelector(name: "db_pool_wait_seconds", quantile: 0.99, scale: 1000).value(in: summary))
+        #expect(abs(p99 - 98.2) < 0.01, "a histogram's quantile, in milliseconds: \(p99)")
+        let requests = MetricSelector(name: "http_requests_total", labels: ["route": "!/metrics|/health"])
+        #expect(requests.value(in: summary) == 100, "the /metrics scrapes left out")
+        #expect(MetricSelector(name: "http_requests_total", labels: ["route": "/metrics"]).value(in: summary) == 6)
+        #expect(MetricSelector(name: "no_such_series_total").value(in: summary) == nil, "a series the server does not have: not observed")
+        let perRequest = MetricRatio(of: MetricSelector(name: "db_pool_acquire_timeouts_total"), to: requests, scale: 100)
+        #expect(perRequest.value(in: summary) == 2)
+        let nothing = MetricRatio(of: requests, to: MetricSelector(name: "db_pool_acquire_timeouts_total", labels: ["x": "y"]))
+        #expect(nothing.value(in: summary) == nil, "a denominator of zero: nothing to say")
+    }
 }

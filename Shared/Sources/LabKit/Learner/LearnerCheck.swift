@@ -1,5 +1,6 @@
 import Foundation
 import LoadTestKit
+import PostgresNIO
 
 /// `./lab check`: the scenario's standard load against the learner's running server, then the scenario's
 /// observations (``LearnerChecks``), and a verdict: every target with its measured number, and for each
@@ -79,6 +80,11 @@ public struct LearnerCheck: Sendable {
             }
             return largest
         }()
+        // Redis counters are read before the load too, to see how much they grew.
+        var redisBefore: [String: Double] = [:]
+        for problem in checks where problem.observe.redisInfo != nil && problem.observe.change == true {
+            redisBefore[problem.id] = try self.redisInfo(problem.observe)
+        }
         let (result, server) = try await ServerMetricsSummary.observe(self.scenario.allInstances) {
             try await LoadGenerator.run(plan) { progress?($0) }
         }
@@ -88,15 +94,22 @@ public struct LearnerCheck: Sendable {
         for problem in checks {
             let observe = problem.observe
             var observed: String?
-            if let metric = observe.serverMetric {
-                if let value = server?.value(named: metric), Self.holds(observe, value) { observed = Self.format(value) }
+            if let metric = observe.metric {
+                if let value = server.flatMap(metric.value(in:)), Self.holds(observe, value) { observed = Self.format(value) }
+            } else if let ratio = observe.ratio {
+                if let value = server.flatMap(ratio.value(in:)), Self.holds(observe, value) { observed = Self.format(value) }
+            } else if observe.redisInfo != nil {
+                if var value = try self.redisInfo(observe) {
+                    if let before = redisBefore[problem.id] { value -= before }
+                    if Self.holds(observe, value) { observed = Self.format(value) }
+                }
             } else if let query = observe.explain, let needle = observe.contains {
                 let plan = try await self.database.strings("EXPLAIN " + query, on: self.scenario)
                 observed = Self.node(of: needle, in: plan)
             } else if let query = observe.explainPages {
                 if let value = try await self.pagesTouched(query), Self.holds(observe, value) { observed = Self.format(value) }
             } else if let query = observe.sql {
-                if let value = try await self.number(query), Self.holds(observe, value) { observed = Self.format(value) }
+                if let value = try await self.number(query, service: observe.service), Self.holds(observe, value) { observed = Self.format(value) }
             } else if observe.sqlDuringLoad != nil {
                 if let value = sampled[problem.id], Self.holds(observe, value) { observed = Self.format(value) }
             } else if let path = observe.stickyProbe {
@@ -150,10 +163,33 @@ public struct LearnerCheck: Sendable {
     }
 
     /// The first column of the first row of `sql` as a number (as the administrator, so it works even when
-    /// the server's pool holds every ordinary connection slot).
-    private func number(_ sql: String) async throws -> Double? {
+    /// the server's pool holds every ordinary connection slot), on the primary or on the replica `service`.
+    private func number(_ sql: String, service: String? = nil) async throws -> Double? {
         // As text whatever its type (count(*) is bigint, an average numeric...).
-        try await self.database.strings("SELECT (\(sql))::text", on: self.scenario, asAdmin: true).first.flatMap(Double.init)
+        let query = "SELECT (\(sql))::text"
+        guard let service else { return try await self.database.strings(query, on: self.scenario, asAdmin: true).first.flatMap(Double.init) }
+        let services = try ScenarioServices(scenario: self.scenario, paths: self.database.paths)
+        guard let replica = services.named(service) as? PostgresReplicaService else {
+            if services.named(service) is PostgresService {
+                return try await self.database.strings(query, on: self.scenario, asAdmin: true).first.flatMap(Double.init)
+            }
+            throw LabError("checks.json: sql on '\(service)', which is not a PostgreSQL service of scenario \(self.scenario.number)")
+        }
+        let url = try replica.url(database: self.scenario.manifest.database)
+        return try await self.database.withConnection(to: url) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: query), logger: connection.logger).collect().first.flatMap {
+                try? $0.decode(String.self)
+            }.flatMap(Double.init)
+        }
+    }
+
+    /// The number of the Redis `INFO` field the observation names, from its Redis service.
+    private func redisInfo(_ observe: LearnerChecks.Observation) throws -> Double? {
+        let services = try ScenarioServices(scenario: self.scenario, paths: self.database.paths).all.compactMap { $0 as? RedisService }
+        guard let redis = observe.service.map({ name in services.first { $0.name == name } }) ?? services.first else {
+            throw LabError("checks.json: redisInfo needs a Redis service in scenario \(self.scenario.number)'s lab.json")
+        }
+        return try redis.info()[observe.redisInfo ?? ""].flatMap(Double.init)
     }
 
     /// The percentage of 8 users (each from a loopback address of its own, as real users' machines) whose 10

@@ -25,13 +25,13 @@ public struct LearnerChecks: Codable, Sendable {
         public var hints: [String]
     }
 
-    /// One observation and the condition under which it means "the problem is there". Exactly one source
-    /// (``serverMetric``, ``explain``, ``explainPages``, ``sql``, ``sqlDuringLoad``, ``journeyStep(s)``) and one
-    /// condition (``above``, ``below``, ``contains``).
+    /// One observation and the condition under which it means "the problem is there". Exactly one source and
+    /// one condition (``above``, ``below``, ``contains``).
     public struct Observation: Codable, Sendable {
-        /// A number from the server's `/metrics` over the load: `connectionsPerRequest`, `acquireTimeouts`,
-        /// `peakWaiting`, `p99WaitMilliseconds`, `medianHoldMilliseconds`, `p99HoldMilliseconds`, `poolSize`.
-        public var serverMetric: String?
+        /// A number of the server's `/metrics` over the load (``MetricSelector``): any series.
+        public var metric: MetricSelector?
+        /// One number of the server's `/metrics` divided by another (connections per request, a hit ratio).
+        public var ratio: MetricRatio?
         /// A query to `EXPLAIN` (as the application role) after the load; the condition reads the plan text.
         /// Name a property of the plan, not the node a planner happens to pick: `Filter: (email =` (rows read
         /// and tested one by one, whether by a Seq Scan or by walking another index) rather than `Seq Scan`.
@@ -40,10 +40,17 @@ public struct LearnerChecks: Codable, Sendable {
         /// touched (read, or found in memory). The work itself, whatever the plan's shape: walking a table or
         /// an index in the wrong order touches thousands, a fitting index a handful.
         public var explainPages: String?
-        /// A query returning one number, run after the load.
+        /// A query returning one number, run after the load (on ``service`` when it names a replica).
         public var sql: String?
         /// A query returning one number, run 10 times during the load; the largest value counts.
         public var sqlDuringLoad: String?
+        /// A field of Redis's `INFO` (`evicted_keys`, `used_memory`) of the Redis ``service``, after the load.
+        public var redisInfo: String?
+        /// With ``redisInfo``: how much the field grew during the load, instead of its value after it.
+        public var change: Bool?
+        /// The service ``sql`` and ``redisInfo`` ask (its name in `lab.json`); default: the scenario's
+        /// PostgreSQL, or its one Redis.
+        public var service: String?
         /// A step of the load's journeys, `journey › step`: the number is the percentage of the journeys
         /// that reached the step and failed there (not observed when none reached it).
         public var journeyStep: String?
@@ -56,8 +63,16 @@ public struct LearnerChecks: Codable, Sendable {
         public var stickyProbe: String?
         public var above: Double?
         public var below: Double?
-        /// For ``explain``: the plan contains this text (e.g. `Seq Scan on users`).
+        /// For ``explain``: the plan contains this text.
         public var contains: String?
+
+        /// How many sources are set (exactly one is valid).
+        var sourceCount: Int {
+            [
+                self.metric != nil, self.ratio != nil, self.explain != nil, self.explainPages != nil, self.sql != nil,
+                self.sqlDuringLoad != nil, self.redisInfo != nil, self.journeyStep != nil, self.journeySteps != nil, self.stickyProbe != nil,
+            ].filter { $0 }.count
+        }
     }
 
     public static let fileName = "checks.json"
@@ -77,11 +92,6 @@ public struct LearnerChecks: Codable, Sendable {
         return checks
     }
 
-    public static let serverMetrics = [
-        "connectionsPerRequest", "acquireTimeouts", "peakWaiting", "p99WaitMilliseconds", "medianHoldMilliseconds",
-        "p99HoldMilliseconds", "poolSize",
-    ]
-
     /// - Parameter steps: the `journey › step` names of the scenario's load, which ``Observation/journeyStep`` may name.
     func validate(file: String, steps: [String]) throws {
         var ids = Set<String>()
@@ -90,42 +100,19 @@ public struct LearnerChecks: Codable, Sendable {
             guard ids.insert(problem.id).inserted else { throw fail("the id is used twice") }
             guard problem.hints.count == 3 else { throw fail("needs exactly 3 hints (where to look, which concept, the shape of the fix)") }
             let observe = problem.observe
-            let sources =
-                [
-                    observe.serverMetric, observe.explain, observe.explainPages, observe.sql, observe.sqlDuringLoad, observe.journeyStep,
-                    observe.stickyProbe,
-                ].compactMap { $0 } + (observe.journeySteps.map { [$0.joined()] } ?? [])
-            guard sources.count == 1 else {
+            guard observe.sourceCount == 1 else {
                 throw fail(
-                    "observe needs exactly one of serverMetric, explain, explainPages, sql, sqlDuringLoad, journeyStep, journeySteps, stickyProbe"
+                    "observe needs exactly one of metric, ratio, explain, explainPages, sql, sqlDuringLoad, redisInfo, journeyStep, journeySteps, stickyProbe"
                 )
             }
             let conditions = [observe.above != nil, observe.below != nil, observe.contains != nil].filter { $0 }.count
             guard conditions == 1 else { throw fail("observe needs exactly one of above, below, contains") }
             if observe.explain != nil, observe.contains == nil { throw fail("an explain observation needs contains") }
             if observe.explain == nil, observe.contains != nil { throw fail("contains only works with explain") }
+            if observe.service != nil, observe.sql == nil, observe.redisInfo == nil { throw fail("service goes with sql or redisInfo") }
             for step in (observe.journeySteps ?? []) + [observe.journeyStep].compactMap({ $0 }) where !steps.contains(step) {
                 throw fail("no journey step '\(step)' in lab.json; the steps are: \(steps.joined(separator: ", "))")
             }
-            if let metric = observe.serverMetric, !Self.serverMetrics.contains(metric) {
-                throw fail("unknown serverMetric '\(metric)'; known: \(Self.serverMetrics.joined(separator: ", "))")
-            }
-        }
-    }
-}
-
-extension ServerMetricsSummary {
-    /// The summary's number called `name` in `checks.json` (nil when the server did not report it).
-    public func value(named name: String) -> Double? {
-        switch name {
-        case "connectionsPerRequest": self.requests > 0 ? self.connectionsOpened / self.requests : nil
-        case "acquireTimeouts": self.acquireTimeouts
-        case "peakWaiting": self.peakWaiting
-        case "p99WaitMilliseconds": self.p99WaitMilliseconds
-        case "medianHoldMilliseconds": self.medianHoldMilliseconds
-        case "p99HoldMilliseconds": self.p99HoldMilliseconds
-        case "poolSize": self.poolSize
-        default: nil
         }
     }
 }

@@ -58,9 +58,9 @@ public struct ServerMetrics: Sendable, Equatable {
     }
 
     /// Cumulative bucket counts of histogram `name` (summed over its other labels), by upper bound.
-    func buckets(_ name: String) -> [(upperBound: Double, count: Double)] {
+    func buckets(_ name: String, matching: (([String: String]) -> Bool)? = nil) -> [(upperBound: Double, count: Double)] {
         var byBound: [Double: Double] = [:]
-        for sample in self.samples where sample.name == name + "_bucket" {
+        for sample in self.samples where sample.name == name + "_bucket" && (matching?(sample.labels) ?? true) {
             guard let le = sample.labels["le"], let bound = le == "+Inf" ? Double.infinity : Double(le) else { continue }
             byBound[bound, default: 0] += sample.value
         }
@@ -69,9 +69,14 @@ public struct ServerMetrics: Sendable, Equatable {
 
     /// The `quantile` of what histogram `name` observed between `earlier` and `self`, interpolated inside a
     /// bucket the way Prometheus's `histogram_quantile` does. Nil when nothing was observed.
-    public func quantile(_ quantile: Double, of name: String, since earlier: ServerMetrics) -> Double? {
-        let before = Dictionary(earlier.buckets(name).map { ($0.upperBound, $0.count) }, uniquingKeysWith: +)
-        let delta = self.buckets(name).map { (upperBound: $0.upperBound, count: $0.count - (before[$0.upperBound] ?? 0)) }
+    public func quantile(
+        _ quantile: Double,
+        of name: String,
+        since earlier: ServerMetrics,
+        matching: (([String: String]) -> Bool)? = nil
+    ) -> Double? {
+        let before = Dictionary(earlier.buckets(name, matching: matching).map { ($0.upperBound, $0.count) }, uniquingKeysWith: +)
+        let delta = self.buckets(name, matching: matching).map { (upperBound: $0.upperBound, count: $0.count - (before[$0.upperBound] ?? 0)) }
         guard let total = delta.last?.count, total > 0 else { return nil }
         let rank = quantile * total
         var previousBound = 0.0

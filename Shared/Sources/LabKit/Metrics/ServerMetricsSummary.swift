@@ -27,9 +27,16 @@ public struct ServerMetricsSummary: Sendable, Equatable {
     public var program: String?
     /// Requests each instance answered, by instance name, when several ran (empty for a lone server).
     public var requestsByInstance: [String: Double] = [:]
+    /// Every instance's `/metrics` added up: before the load, once a second during it, and after it. The
+    /// checks read any series from these (``MetricSelector``).
+    public var before: ServerMetrics
+    public var during: [ServerMetrics] = []
+    public var after: ServerMetrics
 
     /// Builds the summary from the samples before and after, and the peaks seen in between.
     public init(before: ServerMetrics, after: ServerMetrics, peakInUse: Double, peakWaiting: Double) {
+        self.before = before
+        self.after = after
         self.requests = Self.requestsAnswered(before: before, after: after)
         self.connectionsOpened = after.sum("db_connections_opened_total") - before.sum("db_connections_opened_total")
         self.poolSize = after.sum("db_pool_max_connections")
@@ -127,6 +134,7 @@ public struct ServerMetricsSummary: Sendable, Equatable {
                     peaks.value.withLock {
                         $0.inUse = max($0.inUse, now.sum("db_pool_connections_in_use"))
                         $0.waiting = max($0.waiting, now.sum("db_pool_requests_waiting"))
+                        $0.snapshots.append(now)
                     }
                     try? await Task.sleep(for: .seconds(1))
                 }
@@ -140,13 +148,14 @@ public struct ServerMetricsSummary: Sendable, Equatable {
             if let earlier = before[index], let later = after[index] { pairs.append((instance, earlier, later)) }
         }
         guard !pairs.isEmpty else { return (result, nil) }
-        let (inUse, waiting) = peaks.value.withLock { ($0.inUse, $0.waiting) }
+        let (inUse, waiting, snapshots) = peaks.value.withLock { ($0.inUse, $0.waiting, $0.snapshots) }
         var summary = ServerMetricsSummary(
             before: ServerMetrics(samples: pairs.flatMap(\.before.samples)),
             after: ServerMetrics(samples: pairs.flatMap(\.after.samples)),
             peakInUse: inUse,
             peakWaiting: waiting
         )
+        summary.during = snapshots
         for pair in pairs {
             guard let name = pair.instance.name else { continue }
             summary.requestsByInstance[name] = Self.requestsAnswered(before: pair.before, after: pair.after)
@@ -157,5 +166,5 @@ public struct ServerMetricsSummary: Sendable, Equatable {
 
 /// The highest gauges seen while sampling, shared with the sampling task.
 private final class Peaks: Sendable {
-    let value = Mutex((inUse: 0.0, waiting: 0.0))
+    let value = Mutex((inUse: 0.0, waiting: 0.0, snapshots: [ServerMetrics]()))
 }
