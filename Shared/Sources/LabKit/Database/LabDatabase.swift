@@ -52,8 +52,9 @@ public struct LabDatabase: Sendable {
             } catch {
                 if ContinuousClock.now - started > timeout {
                     throw LabError(
-                        "PostgreSQL (LAB_POSTGRES=external) did not answer on 127.0.0.1:\(PostgresCluster.port) within \(timeout). "
-                            + "In Docker Compose, check the postgres container: docker compose logs postgres"
+                        "PostgreSQL (LAB_POSTGRES=external) did not let the lab in on 127.0.0.1:\(PostgresCluster.port) within \(timeout) "
+                            + "(\(String(reflecting: error).prefix(300))). In Docker Compose, check the postgres container: docker compose "
+                            + "logs postgres; its superuser password must be LAB_POSTGRES_ADMIN_PASSWORD's (default: lab)."
                     )
                 }
                 try await Task.sleep(for: .seconds(1))

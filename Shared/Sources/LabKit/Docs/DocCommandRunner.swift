@@ -1,4 +1,5 @@
 import Foundation
+import LoadTestKit
 
 #if canImport(Glibc)
 import Glibc
@@ -31,6 +32,8 @@ public struct DocCommandRunner {
         try? FileManager.default.removeItem(at: progress)
         var environment = ProcessInfo.processInfo.environment
         environment[ProgressStore.fileVariable] = progress.path
+        // Every load of the guides, 20 s each, was most of this stage's time; 5 s gives a whole report.
+        environment[LoadPlan.docsMaxSecondsVariable] = "5"
         self.environment = environment
     }
 
@@ -71,10 +74,12 @@ public struct DocCommandRunner {
                 Self.interrupt(running)
                 foreground = nil
             }
-            let status = try await self.shell(command, timeout: .seconds(900))
+            let (status, output) = try await self.run(command, timeout: .seconds(900))
             let accepted: Set<Int32> = DocCommands.exitStatusIsVerdict(command) ? [0, 1] : [0]
             if !accepted.contains(status) {
                 failures.append(Failure(document: document, command: command, problem: "exited with \(status) (output in \(self.log.path))"))
+            } else if let missing = DocCommands.expectedOutput(command).first(where: { !output.contains($0) }) {
+                failures.append(Failure(document: document, command: command, problem: "printed no \"\(missing)\" (output in \(self.log.path))"))
             }
         }
         if let running = foreground { Self.interrupt(running) }
@@ -83,16 +88,36 @@ public struct DocCommandRunner {
 
     /// Runs one command with bash from the root; its output is appended to the log. Returns the exit status.
     public func shell(_ command: String, timeout: Duration) async throws -> Int32 {
+        try await self.run(command, timeout: timeout).status
+    }
+
+    /// Runs one command with bash from the root; returns its exit status and output (also appended to the log).
+    func run(_ command: String, timeout: Duration) async throws -> (status: Int32, output: String) {
         try self.appendToLog("\n$ \(command)\n")
-        let child = try ChildProcess.spawn(["bash", "-c", command], in: self.paths.root, environment: self.environment, output: .file(self.log.path))
+        let outputFile = self.paths.state.appendingPathComponent("docs-command.out")
+        try? FileManager.default.removeItem(at: outputFile)
+        let child = try ChildProcess.spawn(
+            ["bash", "-c", command],
+            in: self.paths.root,
+            environment: self.environment,
+            output: .file(outputFile.path)
+        )
         let deadline = ContinuousClock.now + timeout
+        var status: Int32 = -1
         while ContinuousClock.now < deadline {
-            if let status = child.exitStatusIfExited() { return status }
+            if let exited = child.exitStatusIfExited() {
+                status = exited
+                break
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
-        kill(child.pid, SIGKILL)
-        _ = child.wait()
-        return -1
+        if status == -1 {
+            kill(child.pid, SIGKILL)
+            _ = child.wait()
+        }
+        let output = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
+        try self.appendToLog(output)
+        return (status, output)
     }
 
     /// Starts a command that keeps running (`./lab up 01`, a learner's terminal 1) and waits until a server

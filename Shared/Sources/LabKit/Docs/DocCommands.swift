@@ -41,6 +41,15 @@ public enum DocCommands {
         return program.hasPrefix("./lab load") || program.hasPrefix("./lab check")
     }
 
+    /// What the output of a verdict command must contain, whatever the verdict: the shape of its report
+    /// (docs-check runs loads shortened, so it checks the report is whole rather than its numbers).
+    public static func expectedOutput(_ command: String) -> [String] {
+        let program = self.program(command)
+        if program.hasPrefix("./lab check") { return ["Targets (from lab.json):", "What the check observed"] }
+        if program.hasPrefix("./lab load") { return ["Verdict against the scenario's targets:"] }
+        return []
+    }
+
     /// The command without the environment assignments in front of it:
     /// `DATABASE_POOL_SIZE=40 ./lab up 03` → `./lab up 03`.
     public static func program(_ command: String) -> String {

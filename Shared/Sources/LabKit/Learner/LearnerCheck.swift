@@ -61,7 +61,7 @@ public struct LearnerCheck: Sendable {
         }
         try self.ensureTopology()
         let checks = try LearnerChecks.load(for: self.scenario)?.problems ?? []
-        let plan = try await self.scenario.loadPlan(database: self.database)
+        let plan = try await self.scenario.loadPlan(database: self.database).shortenedForDocsCheck()
         let machine = MachineLoad(paths: self.database.paths)
 
         // Observations that only exist while the server is busy (e.g. connections idle in transaction).

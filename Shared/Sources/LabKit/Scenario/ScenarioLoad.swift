@@ -28,3 +28,17 @@ extension Scenario {
         )
     }
 }
+
+extension LoadPlan {
+    /// `LAB_DOCS_MAX_LOAD_SECONDS`: `./lab docs-check` runs every load of the guides shortened to this many
+    /// seconds (their report, not their numbers, is what it checks).
+    public static let docsMaxSecondsVariable = "LAB_DOCS_MAX_LOAD_SECONDS"
+
+    /// The plan, shortened when ``docsMaxSecondsVariable`` says so.
+    public func shortenedForDocsCheck() -> LoadPlan {
+        guard let text = ProcessInfo.processInfo.environment[Self.docsMaxSecondsVariable], let cap = Double(text), cap > 0 else { return self }
+        var plan = self
+        plan.durationSeconds = min(plan.durationSeconds, cap)
+        return plan
+    }
+}

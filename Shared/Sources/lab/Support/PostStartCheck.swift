@@ -14,6 +14,8 @@ struct PostStartCheck {
         var failed = false
         let script = self.paths.root.appendingPathComponent(".devcontainer/post-start.sh").path
         var environment = ProcessInfo.processInfo.environment
+        // Compose's PostgreSQL has its own superuser password; the runner's cluster plays that part here.
+        environment["LAB_POSTGRES_ADMIN_PASSWORD"] = try PostgresCluster.adminPassword(paths: self.paths)
         environment["LAB_POSTGRES"] = "external"
         for folder in self.paths.scenarioFolders() {
             let scenario = try Scenario(folder: folder)
