@@ -138,7 +138,11 @@ let package = Package(
         /// The service kinds against the real programs (PostgreSQL, redis-server, Prometheus and exporters).
         .testTarget(
             name: "ServiceTests",
-            dependencies: ["LabKit", "LabCore", "LabTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                "LabKit", "LabCore", "LabTesting", "LabServer",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -7,10 +7,13 @@ import Synchronization
 /// timeout for the same 503. Knowing it is down lets the pool answer at once (a circuit breaker), and
 /// `db_reachable` shows the outage on the dashboard.
 final class DatabaseHealth: Sendable {
-    /// Since when PostgreSQL is unreachable, and the latest reason.
+    /// Since when PostgreSQL cannot be used, and the latest reason.
     struct Outage: Sendable {
         var since: ContinuousClock.Instant
         var reason: String
+        /// PostgreSQL answers, but refuses new connections: every slot of `max_connections` is taken (53300).
+        /// Not "unreachable": the pool itself may hold most of the slots.
+        var isFull = false
     }
 
     private let state = Mutex<Outage?>(nil)
@@ -35,9 +38,15 @@ final class DatabaseHealth: Sendable {
         return started
     }
 
-    /// Keeps the outage's reason current (PostgreSQL restarting, then refusing, then gone...).
-    func update(reason: String) {
-        self.state.withLock { outage in outage?.reason = reason }
+    /// Keeps the outage's reason current (PostgreSQL restarting, then refusing, then gone...). Returns true
+    /// when PostgreSQL has just turned out to be full (worth one line in the log).
+    func update(reason: String, isFull: Bool) -> Bool {
+        self.state.withLock { outage in
+            let becameFull = isFull && outage?.isFull == false
+            outage?.reason = reason
+            outage?.isFull = isFull
+            return becameFull
+        }
     }
 
     /// Records that PostgreSQL answers again; returns how long it was unreachable (nil if it was not).

@@ -18,6 +18,8 @@ final class DatabaseMetrics: Sendable {
     /// (connections needed ≈ requests per second × seconds each one holds a connection).
     let holdDuration: DurationHistogram
     let acquireTimeouts: Counter
+    /// Requests answered 503 at once, without waiting, while the pool knows PostgreSQL cannot be used.
+    let refusedAtOnce: Counter
     /// 1 while the pool can reach PostgreSQL, 0 while it answers 503 at once because it cannot.
     let reachable: Gauge
     /// Connection ids the pool has handed out; a new id means the pool opened a new connection.
@@ -81,6 +83,14 @@ final class DatabaseMetrics: Sendable {
                 metricName: "db_pool_acquire_timeouts",
                 unitName: "total",
                 helpText: "Requests that gave up waiting for a database connection."
+            )
+        )
+        self.refusedAtOnce = registry.makeCounter(
+            descriptor: .init(
+                metricName: "db_pool_refused_at_once",
+                unitName: "total",
+                helpText:
+                    "Requests answered 503 at once, without waiting, because the pool knows PostgreSQL cannot be used (down, or refusing new connections)."
             )
         )
     }

@@ -35,6 +35,10 @@ public final class DatabasePool: Service, Sendable {
     private let current: Mutex<Generation>
     /// Connections of this pool lent to requests right now (the gauge adds up every pool of the process).
     let inUseCount = SharedCount()
+    /// Connections a fixed-size pool managed to open at start (fewer than ``size`` when PostgreSQL refused).
+    let openedAtStart = SharedCount()
+    /// Between the start and the end of ``run()``: before it, the client cannot lend anything.
+    private let isRunning = Atomic<Bool>(false)
     /// Outage reports from requests, for ``run()``: the generation that saw the database go.
     private let outages: (stream: AsyncStream<Int>, continuation: AsyncStream<Int>.Continuation)
 
@@ -87,6 +91,8 @@ public final class DatabasePool: Service, Sendable {
     }
 
     public func run() async {
+        self.isRunning.store(true, ordering: .relaxed)
+        defer { self.isRunning.store(false, ordering: .relaxed) }
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 var generation = self.current.withLock { $0 }
@@ -135,8 +141,14 @@ public final class DatabasePool: Service, Sendable {
     public func withConnection<Result: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
+        guard self.isRunning.load(ordering: .relaxed) else {
+            // postgres-nio would queue the request until the acquire timeout: say what is wrong instead.
+            self.logger.error("\(DatabaseUnavailableError.poolNotRunning().message)")
+            throw DatabaseUnavailableError.poolNotRunning()
+        }
         if let outage = self.health.outage {
-            throw DatabaseUnavailableError.unreachable(url: self.url, for: ContinuousClock.now - outage.since, reason: outage.reason)
+            self.metrics.refusedAtOnce.increment()
+            throw DatabaseUnavailableError.unusable(url: self.url, outage: outage)
         }
         let generation = self.current.withLock { $0 }
         do {
@@ -158,7 +170,7 @@ public final class DatabasePool: Service, Sendable {
     private func reportOutage(_ reason: String, generation: Int) {
         guard self.current.withLock({ $0.number }) == generation, self.health.markDown(reason: reason) else { return }
         self.logger.error(
-            "PostgreSQL at \(self.url.host):\(self.url.port) looks unreachable (\(reason)). Answering 503 at once until it is back; checking every 0.5 s."
+            "PostgreSQL at \(self.url.host):\(self.url.port) cannot be used (\(reason)). Answering 503 at once until it can; checking every 0.5 s."
         )
         self.outages.continuation.yield(generation)
     }
@@ -175,7 +187,19 @@ public final class DatabasePool: Service, Sendable {
                 try? await connection.close()
                 return
             } catch {
-                self.health.update(reason: DatabaseUnavailableError(connecting: error, url: self.url).message)
+                let psql = error as? PSQLError
+                let isFull = psql?.serverInfo?[.sqlState] == "53300"
+                // When full, PostgreSQL's own words say enough ("remaining connection slots are reserved...").
+                let reason =
+                    isFull
+                    ? psql?.serverInfo?[.message] ?? "too many connections" : DatabaseUnavailableError(connecting: error, url: self.url).message
+                if self.health.update(reason: reason, isFull: isFull) {
+                    let held = self.openedAtStart.value.load(ordering: .relaxed)
+                    let mine = held > 0 ? ", \(held) of them by this server's own pool of \(self.size)" : ""
+                    self.logger.error(
+                        "PostgreSQL is reachable but refuses new connections (\(reason)): every connection slot is taken\(mine). \(Self.budgetAdvice)"
+                    )
+                }
                 try? await Task.sleep(for: .milliseconds(500))
             }
         }
@@ -221,6 +245,7 @@ public final class DatabasePool: Service, Sendable {
             group.cancelAll()  // leases still waiting for a connection PostgreSQL does not give
         }
         let count = opened.count
+        self.openedAtStart.value.store(count, ordering: .relaxed)
         guard !Task.isCancelled else { return }
         guard count < self.size else {
             self.logger.debug("opened all \(count) connections of the pool in \(Self.seconds(ContinuousClock.now - started))")

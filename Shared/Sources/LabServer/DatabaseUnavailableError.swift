@@ -22,6 +22,11 @@ public struct DatabaseUnavailableError: Error, CustomStringConvertible {
         self.isConnectionLoss = isConnectionLoss
     }
 
+    /// The connection closed under a query that will never answer (PostgreSQL stopped or restarted).
+    static var connectionLostMidQuery: Self {
+        Self(message: "lost the connection to PostgreSQL in the middle of a query - is it running? (`./lab db status`)", isConnectionLoss: true)
+    }
+
     /// Connecting failed: PostgreSQL is down, on another port, or refusing new connections.
     init(connecting error: any Error, url: DatabaseURL) {
         if let psql = error as? PSQLError, psql.code == .server, let state = psql.serverInfo?[.sqlState] {
@@ -42,14 +47,26 @@ public struct DatabaseUnavailableError: Error, CustomStringConvertible {
         return error
     }
 
-    /// The fast answer while ``DatabasePool`` knows PostgreSQL is unreachable.
-    static func unreachable(url: DatabaseURL, for duration: Duration, reason: String) -> Self {
+    /// The fast answer while ``DatabasePool`` knows PostgreSQL cannot be used: unreachable, or full.
+    static func unusable(url: DatabaseURL, outage: DatabaseHealth.Outage) -> Self {
+        let duration = DatabasePool.seconds(ContinuousClock.now - outage.since)
         var error = Self(
-            message: "PostgreSQL at \(url.host):\(url.port) has been unreachable for \(DatabasePool.seconds(duration)) (\(reason)); "
-                + "the server reconnects by itself as soon as it is back"
+            message: outage.isFull
+                ? "PostgreSQL at \(url.host):\(url.port) has refused new connections for \(duration) (\(outage.reason)): every connection "
+                    + "slot is taken; the server gets going again as soon as one opens"
+                : "PostgreSQL at \(url.host):\(url.port) has been unreachable for \(duration) (\(outage.reason)); "
+                    + "the server reconnects by itself as soon as it is back"
         )
         error.isKnownOutage = true
         return error
+    }
+
+    /// A request arrived while the pool is not running: it was never given to the application's services.
+    static func poolNotRunning() -> Self {
+        Self(
+            message: "the database pool is not running, so it has no connection to lend: pass it to the application's services "
+                + "(LabApplication.makeApplication(..., services: [database], ...)), which start it with the server"
+        )
     }
 
     /// Turns errors that mean "the database is gone" into this error; returns nil for anything else
@@ -126,36 +143,4 @@ struct DatabaseInputError: Error {
     }
 
     var httpError: HTTPError { HTTPError(.badRequest, message: self.message) }
-}
-
-/// Maps database errors thrown by handlers to answers a user can act on: "the database is gone" to
-/// ``DatabaseUnavailableError`` (503), a value PostgreSQL rejected to ``DatabaseInputError`` (400).
-/// The server keeps running and recovers by itself: the pool reconnects, per-request connections simply
-/// succeed again once PostgreSQL is back.
-public struct DatabaseErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
-
-    public func handle(
-        _ request: Request,
-        context: Context,
-        next: (Request, Context) async throws -> Response
-    ) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch {
-            if let unavailable = DatabaseUnavailableError.from(error) {
-                context.logger.log(level: unavailable.isKnownOutage ? .debug : .warning, "\(unavailable.message)")
-                throw unavailable.httpError
-            }
-            if let input = DatabaseInputError.from(error) {
-                context.logger.info("\(input.message)")
-                throw input.httpError
-            }
-            // A cancelled request (the server is shutting down) is not a bug worth an error line.
-            if !(error is any HTTPResponseError) && !(error is CancellationError) {
-                context.logger.error("request failed: \(String(reflecting: error))")
-            }
-            throw error
-        }
-    }
 }

@@ -25,7 +25,7 @@ public struct ErrorMessageMiddleware<Context: RequestContext>: RouterMiddleware 
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            // A bug: the error was not expected. The log has the details (DatabaseErrorMiddleware logged it).
+            // A bug: the error was not expected. The log has the details (ServiceErrorMiddleware logged it).
             throw HTTPError(.internalServerError, message: "the server failed on this request; its log says why")
         }
     }

@@ -17,7 +17,7 @@ import ServiceLifecycle
 /// `runService()` shuts down gracefully on SIGTERM and SIGINT: the listener stops accepting, requests in
 /// flight finish, then the services (the database pool) close, in that order.
 public enum LabApplication {
-    /// A router with `/metrics`, the request-metrics and database-error middleware, and `/health`.
+    /// A router with `/metrics`, the request-metrics and error middleware (``ServiceErrorMiddleware``), and `/health`.
     ///
     /// `/metrics` is registered before the metrics middleware on purpose, so Prometheus scraping every few
     /// seconds does not show up as traffic. Routes added to the returned router are all instrumented.
@@ -34,7 +34,7 @@ public enum LabApplication {
         router.addMiddleware {
             RequestMetricsMiddleware()
             ErrorMessageMiddleware()
-            DatabaseErrorMiddleware()
+            ServiceErrorMiddleware()
         }
         router.get("/health") { _, _ in "ok\n" }
         return router

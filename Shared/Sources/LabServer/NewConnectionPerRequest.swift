@@ -26,7 +26,7 @@ public struct NewConnectionPerRequest: Sendable {
     /// Connects, runs `body`, and closes the connection on success and on error alike.
     /// - Throws: ``DatabaseUnavailableError`` when PostgreSQL cannot be reached; otherwise whatever `body` throws.
     public func withConnection<Result: Sendable>(
-        _ body: (PostgresConnection) async throws -> Result
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let id = Self.nextID.add(1, ordering: .relaxed).oldValue
         let connection: PostgresConnection
@@ -40,15 +40,8 @@ public struct NewConnectionPerRequest: Sendable {
             throw DatabaseUnavailableError(connecting: error, url: self.url)
         }
         self.metrics.connectionOpened(kind: "per_request")
-        self.metrics.connectionsInUse.increment()
-        defer { self.metrics.connectionsInUse.decrement() }
-        do {
-            let result = try await body(connection)
-            try? await connection.close()
-            return result
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+        // Counted in use while the work runs; answered with a 503 if PostgreSQL closes the connection under it.
+        let metrics = self.metrics
+        return try await connection.closing { connection in try await Borrow.run(on: connection, metrics: metrics, body) }
     }
 }

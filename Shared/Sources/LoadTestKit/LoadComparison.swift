@@ -10,7 +10,7 @@ public enum LoadComparison {
             lines.append("  " + pad(label, 26) + padLeft(before, 14) + padLeft(after, 14) + "   " + change)
         }
         line(
-            "Throughput (req/s)",
+            "Throughput (succeeded/s)",
             format(b.requestsPerSecond, digits: 0),
             format(a.requestsPerSecond, digits: 0),
             ratio(b.requestsPerSecond, a.requestsPerSecond, higherIsBetter: true)

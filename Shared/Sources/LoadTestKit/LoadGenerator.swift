@@ -12,7 +12,7 @@ public enum LoadGenerator {
     /// A progress line, produced once a second while the test runs.
     public struct Progress: Sendable {
         public var elapsedSeconds: Double
-        /// Answers received during the last interval, per second.
+        /// Requests that succeeded during the last interval, per second (the same throughput as the result).
         public var requestsPerSecond: Double
         public var sent: Int
         public var failed: Int
@@ -108,12 +108,12 @@ public enum LoadGenerator {
             while !Task.isCancelled {
                 try await Task.sleep(until: start + .seconds(tick), clock: .continuous)
                 let snapshot = try await self.snapshot(workers)
-                let answered = snapshot.answeredInWindow
+                let succeeded = snapshot.succeededInWindow
                 let latency = snapshot.latency.summary(noAnswerMilliseconds: plan.timeoutSeconds * 1000)
                 onProgress?(
                     Progress(
                         elapsedSeconds: Double(tick),
-                        requestsPerSecond: Double(answered - last),
+                        requestsPerSecond: Double(succeeded - last),
                         sent: snapshot.counts.sent,
                         failed: snapshot.counts.timeouts + snapshot.counts.connectionErrors + snapshot.counts.httpErrorCount
                             + snapshot.counts.wrongAnswers,
@@ -121,7 +121,7 @@ public enum LoadGenerator {
                         p99Unanswered: latency.isUnanswered(.p99)
                     )
                 )
-                last = answered
+                last = succeeded
                 tick += 1
             }
         }

@@ -13,7 +13,7 @@ public enum LoadReport {
         lines.append("")
         let journeys = result.journeys ?? []
         lines.append(row("Requests sent", count(totals.sent)))
-        lines.append(row("Throughput", "\(format(totals.requestsPerSecond, digits: 0)) req/s"))
+        lines.append(row("Throughput (succeeded)", "\(format(totals.requestsPerSecond, digits: 0)) req/s"))
         lines.append(
             row(
                 journeys.isEmpty ? "Succeeded (2xx)" : "Answered as expected",
@@ -25,6 +25,9 @@ public enum LoadReport {
         lines.append(row("  connection errors", count(totals.connectionErrors)))
         let statuses = totals.httpErrors.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }.joined(separator: ", ")
         lines.append(row(journeys.isEmpty ? "  error responses" : "  unexpected status", statuses.isEmpty ? "0" : statuses))
+        for (status, example) in totals.errorExamples.sorted(by: { $0.key < $1.key }) {
+            lines.append("      the first \(status) said: \(example)")
+        }
         if !journeys.isEmpty { lines.append(row("  wrong data (stale or missing)", count(totals.wrongAnswers))) }
         let inFlight = totals.sent - totals.succeeded - totals.timeouts - totals.connectionErrors - totals.httpErrorCount - totals.wrongAnswers
         if inFlight > 0 { lines.append(row("  never answered", count(inFlight))) }

@@ -34,15 +34,20 @@ public struct LoadResult: Codable, Sendable, Equatable {
         /// Journeys only: answered with the expected status, but without the data the step must see (stale or
         /// missing). A status-only load test would have counted these as successes.
         public var wrongAnswers: Int = 0
-        /// Answers received within the test window (all outcomes), per second of the window.
+        /// Throughput: requests that succeeded (2xx; for journeys, answered as expected) within the test
+        /// window, per second of the window. Errors do not count: a server that refuses everything at once
+        /// would otherwise have its best throughput ever.
         public var requestsPerSecond: Double = 0
         /// Latency of every request sent, in milliseconds; one with no answer ranks above every answer.
         public var latency: Latency = .init()
+        /// The first answer's body for each error status (its first line, at most 200 characters): what the
+        /// server said, so a report can show why requests failed, not only how many did.
+        public var errorExamples: [String: String] = [:]
 
         public init() {}
 
         enum CodingKeys: String, CodingKey {
-            case sent, succeeded, timeouts, connectionErrors, httpErrors, wrongAnswers, requestsPerSecond, latency
+            case sent, succeeded, timeouts, connectionErrors, httpErrors, wrongAnswers, requestsPerSecond, latency, errorExamples
         }
 
         /// Reads results saved by older versions too (`./lab compare` of a run saved before journeys existed).
@@ -56,6 +61,7 @@ public struct LoadResult: Codable, Sendable, Equatable {
             self.wrongAnswers = try container.decodeIfPresent(Int.self, forKey: .wrongAnswers) ?? 0
             self.requestsPerSecond = try container.decode(Double.self, forKey: .requestsPerSecond)
             self.latency = try container.decode(Latency.self, forKey: .latency)
+            self.errorExamples = try container.decodeIfPresent([String: String].self, forKey: .errorExamples) ?? [:]
         }
 
         public var failed: Int { self.sent - self.succeeded }

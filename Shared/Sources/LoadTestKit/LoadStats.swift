@@ -1,4 +1,5 @@
 import Histogram
+import NIOCore
 
 /// Running counts and latency histograms for the requests of one event loop.
 ///
@@ -7,7 +8,9 @@ import Histogram
 final class LoadStats {
     struct Bucket: Sendable {
         var counts = LoadResult.Counts()
-        var answeredInWindow = 0
+        /// Requests that succeeded before the window closed: throughput counts only these, so a server that
+        /// answers every request with a fast 503 has a throughput of zero, not of its error rate.
+        var succeededInWindow = 0
         var latency = LatencyRecorder()
 
         mutating func merge(_ other: Bucket) {
@@ -17,7 +20,8 @@ final class LoadStats {
             self.counts.connectionErrors += other.counts.connectionErrors
             self.counts.wrongAnswers += other.counts.wrongAnswers
             self.counts.httpErrors.merge(other.counts.httpErrors, uniquingKeysWith: +)
-            self.answeredInWindow += other.answeredInWindow
+            self.counts.errorExamples.merge(other.counts.errorExamples) { mine, _ in mine }
+            self.succeededInWindow += other.succeededInWindow
             self.latency.merge(other.latency)
         }
 
@@ -31,9 +35,9 @@ final class LoadStats {
             case .timeout: self.counts.timeouts += 1
             case .connectionError: self.counts.connectionErrors += 1
             }
+            if case .success = outcome, inWindow { self.succeededInWindow += 1 }
             if outcome.isAnswer {
                 self.latency.record(nanoseconds: latencyNanoseconds)
-                if inWindow { self.answeredInWindow += 1 }
             } else {
                 self.latency.recordNoAnswer()
             }
@@ -44,7 +48,7 @@ final class LoadStats {
         ///   reports (they waited at least that long, or never got a connection).
         func finished(windowSeconds: Double, timeoutSeconds: Double) -> LoadResult.Counts {
             var counts = self.counts
-            counts.requestsPerSecond = windowSeconds > 0 ? Double(self.answeredInWindow) / windowSeconds : 0
+            counts.requestsPerSecond = windowSeconds > 0 ? Double(self.succeededInWindow) / windowSeconds : 0
             counts.latency = self.latency.summary(noAnswerMilliseconds: timeoutSeconds * 1000)
             return counts
         }
@@ -88,6 +92,16 @@ final class LoadStats {
 
     func recordSent(endpoint: Int) {
         self.byEndpoint[endpoint].counts.sent += 1
+    }
+
+    /// Keeps the body of the first error answer of each status, per endpoint (only that first one is read:
+    /// the error path of a test full of errors must stay as cheap as the rest).
+    func noteError(status: Int, body: ByteBuffer?, endpoint: Int) {
+        let key = String(status)
+        guard self.byEndpoint[endpoint].counts.errorExamples[key] == nil else { return }
+        let text = body.map { String(buffer: $0) } ?? ""
+        let firstLine = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        self.byEndpoint[endpoint].counts.errorExamples[key] = firstLine.isEmpty ? "(empty body)" : String(firstLine.prefix(200))
     }
 
     /// Records the outcome of one sent request.

@@ -122,9 +122,17 @@ final class VirtualUser {
     }
 
     /// Records the answer to a request (the script judges it, the stats count the outcome) and sends the next.
+    /// An answer that arrives after the timeout, before the timer noticed (it checks a few times a second),
+    /// counts as a timeout: otherwise a report could show `max 5012 ms` next to `timed out (> 5.0 s) 0`.
     func answered(_ answer: Answer, endpoint: Int, latencyNanoseconds: UInt64, now: UInt64, on connection: VirtualUserHandler, keepAlive: Bool) {
-        let outcome = self.script.judge(answer, endpoint: endpoint, now: now)
-        self.stats.record(outcome, endpoint: endpoint, latencyNanoseconds: latencyNanoseconds, now: now)
+        if latencyNanoseconds > UInt64(self.timeout.nanoseconds) {
+            self.script.failed(.timeout, endpoint: endpoint, now: now)
+            self.stats.record(.timeout, endpoint: endpoint, latencyNanoseconds: 0, now: now)
+        } else {
+            let outcome = self.script.judge(answer, endpoint: endpoint, now: now)
+            if case .httpError(let status) = outcome { self.stats.noteError(status: status, body: answer.body, endpoint: endpoint) }
+            self.stats.record(outcome, endpoint: endpoint, latencyNanoseconds: latencyNanoseconds, now: now)
+        }
         self.backoff = Self.firstBackoff
         if !keepAlive { self.close(connection) }  // the server asked to close; the next request opens another
         self.sendNext()

@@ -5,8 +5,9 @@ import Testing
 extension LessonTests {
     /// `./lab check` on this scenario: the naive server gets one finding per slow query (two for the customer's
     /// orders: sorted, and found by reading far too much), a half fix (every index but the search one) gets
-    /// only the search hint, the composite index in the wrong column order is named, the reference passes.
-    @Test("check: naive finds the slow plans, a half fix the one left, the wrong column order is named, the reference passes")
+    /// only the search hint, the composite index in the wrong column order is named, the reference passes,
+    /// and the reference plus three "just in case" indexes is named for the indexes no request uses.
+    @Test("check: naive finds the slow plans, a half fix the one left, the wrong column order and unused indexes are named, the reference passes")
     func learnerCheck() async throws {
         let lesson = try Lesson(scenarioNumber: "02", file: #filePath)
         try await lesson.prepare()
@@ -29,6 +30,17 @@ extension LessonTests {
         try await Self.startingPoint(lesson)
         try await lesson.setDatabaseFix(applied: true)
         let fixed = try await lesson.check("server-fixed", label: "fixed: fix.sql")
+        // Step 5g's "just in case" indexes: each one slows every import, and no request reads it.
+        try await lesson.database.execute(
+            """
+            CREATE INDEX orders_created_at_idx ON orders (created_at);
+            CREATE INDEX orders_total_cents_idx ON orders (total_cents);
+            CREATE INDEX orders_status_idx ON orders (status);
+            ANALYZE orders;
+            """,
+            on: lesson.scenario
+        )
+        let overIndexed = try await lesson.check("server-fixed", label: "fix.sql and three indexes just in case")
         try await Self.cleanUp(lesson)
 
         #expect(!naive.passed)
@@ -42,5 +54,8 @@ extension LessonTests {
         #expect(!wrongOrder.passed)
         #expect(wrongOrder.findings.map(\.problem.id) == ["customer-orders-walk"])
         #expect(fixed.passed, "the reference should pass: \(fixed.findings.map(\.message))")
+        #expect(!overIndexed.passed)
+        #expect(overIndexed.findings.map(\.problem.id) == ["unused-indexes"], "\(overIndexed.findings.map(\.message))")
+        #expect(overIndexed.findings.first?.observed == "3")
     }
 }

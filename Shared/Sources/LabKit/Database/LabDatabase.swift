@@ -134,11 +134,18 @@ public struct LabDatabase: Sendable {
         }
     }
 
-    /// Drops everything the scenario's tables hold (learner's indexes included) so the next seed starts over.
-    public func dropScenarioTables(for scenario: Scenario) async throws {
+    /// Drops everything the scenario's tables hold (learner's indexes included) so the next seed starts over,
+    /// and forgets the settings a learner gave the database (`ALTER DATABASE … SET
+    /// idle_in_transaction_session_timeout`), for every role: a reset scenario behaves as shipped.
+    public func resetScenarioDatabase(for scenario: Scenario) async throws {
         try await self.withConnection(to: try Self.url(for: scenario)) { connection in
             try await connection.query("DROP SCHEMA IF EXISTS public CASCADE", logger: self.logger)
             try await connection.query("CREATE SCHEMA public", logger: self.logger)
+        }
+        let name = "\"" + scenario.manifest.database.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        try await self.withConnection(to: try self.adminURL()) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(name) RESET ALL"), logger: self.logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "ALTER ROLE ALL IN DATABASE \(name) RESET ALL"), logger: self.logger)
         }
     }
 
@@ -175,6 +182,19 @@ public struct LabDatabase: Sendable {
         }
     }
 
+    /// How many 8 KB pages `query` touches when run (`EXPLAIN (ANALYZE, BUFFERS)`), read from disk or found
+    /// in PostgreSQL's memory: the top plan node's buffers, which include its children's and parallel workers'.
+    /// The work itself, whatever shape the planner gave the plan.
+    public func pagesTouched(by query: String, on scenario: Scenario) async throws -> Double? {
+        let json = try await self.strings("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + query, on: scenario).joined()
+        guard let plans = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]],
+            let plan = plans.first?["Plan"] as? [String: Any]
+        else { return nil }
+        let hit = (plan["Shared Hit Blocks"] as? NSNumber)?.doubleValue ?? 0
+        let read = (plan["Shared Read Blocks"] as? NSNumber)?.doubleValue ?? 0
+        return hit + read
+    }
+
     /// Opens one connection for `body` and closes it afterwards.
     ///
     /// When every connection slot is taken it tries again for 2 s before giving up: a slot comes free a moment
@@ -201,18 +221,11 @@ public struct LabDatabase: Sendable {
                 )
             } catch {
                 throw LabError(
-                    "cannot connect to PostgreSQL at \(url) (\(String(describing: error).prefix(200))). Is it running? Try `./lab db start`."
+                    "cannot connect to PostgreSQL at \(url) (\(String(reflecting: error).prefix(300))). Is it running? Try `./lab db start`."
                 )
             }
         }
         guard let connection else { preconditionFailure("the loop only ends with a connection") }
-        do {
-            let result = try await body(connection)
-            try? await connection.close()
-            return result
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+        return try await connection.closing(after: body)
     }
 }

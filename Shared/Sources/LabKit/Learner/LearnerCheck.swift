@@ -50,16 +50,21 @@ public struct LearnerCheck: Sendable {
         }
     }
 
-    /// Runs the load and the observations. The server must already be running on the scenario's port.
-    /// - Parameter progress: called about once a second during the load.
-    public func run(progress: (@Sendable (LoadGenerator.Progress) -> Void)? = nil) async throws -> Outcome {
-        let port = self.scenario.manifest.port
-        guard ServerProcess.healthStatus(port: port) == 200 else {
+    /// Refuses a check that could not judge the scenario (no server, fewer instances than it runs as), before
+    /// any load is sent.
+    public func preflight() throws {
+        guard ServerProcess.healthStatus(port: self.scenario.manifest.port) == 200 else {
             throw LabError(
                 "nothing answers on \(self.scenario.serverURL). Start your server first (./lab up \(self.scenario.number) in another terminal), then run the check again."
             )
         }
         try self.ensureTopology()
+    }
+
+    /// Runs the load and the observations. The server must already be running on the scenario's port.
+    /// - Parameter progress: called about once a second during the load.
+    public func run(progress: (@Sendable (LoadGenerator.Progress) -> Void)? = nil) async throws -> Outcome {
+        try self.preflight()
         let checks = try LearnerChecks.load(for: self.scenario)?.problems ?? []
         let plan = try await self.scenario.loadPlan(database: self.database).shortenedForDocsCheck()
         let machine = MachineLoad(paths: self.database.paths)
@@ -80,6 +85,12 @@ public struct LearnerCheck: Sendable {
             }
             return largest
         }()
+        // Observations that start from zero (index usage counters reset).
+        for problem in checks {
+            if let statement = problem.observe.before {
+                _ = try await self.database.strings("SELECT count(*)::text FROM (\(statement)) AS before", on: self.scenario, asAdmin: true)
+            }
+        }
         // Redis counters are read before the load too, to see how much they grew.
         var redisBefore: [String: Double] = [:]
         for problem in checks where problem.observe.redisInfo != nil && problem.observe.change == true {
@@ -107,7 +118,9 @@ public struct LearnerCheck: Sendable {
                 let plan = try await self.database.strings("EXPLAIN " + query, on: self.scenario)
                 observed = Self.node(of: needle, in: plan)
             } else if let query = observe.explainPages {
-                if let value = try await self.pagesTouched(query), Self.holds(observe, value) { observed = Self.format(value) }
+                if let value = try await self.database.pagesTouched(by: query, on: self.scenario), Self.holds(observe, value) {
+                    observed = Self.format(value)
+                }
             } else if let query = observe.sql {
                 if let value = try await self.number(query, service: observe.service), Self.holds(observe, value) { observed = Self.format(value) }
             } else if observe.sqlDuringLoad != nil {
@@ -216,18 +229,6 @@ public struct LearnerCheck: Sendable {
         guard let index = plan.firstIndex(where: { $0.contains(needle) }) else { return nil }
         let node = plan[...index].last { $0.contains("(cost=") } ?? plan[index]
         return Self.planNode(node)
-    }
-
-    /// How many 8 KB pages `query` touches, read from disk or found in PostgreSQL's memory (the top plan
-    /// node's `Buffers`, which include its children's).
-    private func pagesTouched(_ query: String) async throws -> Double? {
-        let json = try await self.database.strings("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + query, on: self.scenario).joined()
-        guard let plans = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]],
-            let plan = plans.first?["Plan"] as? [String: Any]
-        else { return nil }
-        let hit = (plan["Shared Hit Blocks"] as? NSNumber)?.doubleValue ?? 0
-        let read = (plan["Shared Read Blocks"] as? NSNumber)?.doubleValue ?? 0
-        return hit + read
     }
 
     /// `->  Parallel Seq Scan on users  (cost=0.00..17609.33 rows=1 width=68)` → `Parallel Seq Scan on users`.

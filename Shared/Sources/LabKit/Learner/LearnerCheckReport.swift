@@ -25,10 +25,25 @@ public enum LearnerCheckReport {
         } else if outcome.findings.isEmpty {
             lines.append("What the check observed: none of the problems it knows about.")
             if !outcome.targetsMet {
-                lines.append(
-                    "  Yet a target is missed. Run the check again (was something else busy?), then see the Stuck? table at the end of "
-                        + "\(scenario.folderName)/SCENARIO.md."
-                )
+                let totals = outcome.result.totals
+                if totals.failed * 1000 > totals.sent {
+                    // Failures the check has no name for: what the server answered is the best lead.
+                    let statuses = totals.httpErrors.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }
+                    let others = [(totals.timeouts, "timed out"), (totals.connectionErrors, "could not connect")].filter { $0.0 > 0 }
+                    let what = (statuses + others.map { "\($0.0) \($0.1)" }).joined(separator: ", ")
+                    lines.append("  Yet a target is missed: \(totals.failed) of \(totals.sent) requests failed (\(what)).")
+                    for (status, example) in totals.errorExamples.sorted(by: { $0.key < $1.key }) {
+                        lines.append("    The first \(status) said: \(example)")
+                    }
+                    lines.append(
+                        "  The server's log says more: ./lab logs \(n). Then see the Stuck? table at the end of \(scenario.folderName)/SCENARIO.md."
+                    )
+                } else {
+                    lines.append(
+                        "  Yet a target is missed. Run the check again (was something else busy?), then see the Stuck? table at the end of "
+                            + "\(scenario.folderName)/SCENARIO.md."
+                    )
+                }
             }
         } else {
             lines.append("What the check observed:")
@@ -68,10 +83,10 @@ public enum LearnerCheckReport {
             first
                 ? "🎉 First pass of scenario \(scenario.number)! The reference solution is yours to read now:"
                 : "Passed again. The reference solution, to compare with yours:",
-            "     \(scenario.folderName)/Sources/server-fixed/  (every change explained in comments)",
+            "     \(scenario.folderName)/Sources/server-fixed/  (every change to the code explained in comments)",
         ]
-        if let fix = scenario.manifest.fix { lines.append("     \(scenario.folderName)/\(fix)") }
-        if first { lines.append("   Compare it with what you did: the Reflect section of SCENARIO.md points there too.") }
+        if let fix = scenario.manifest.fix { lines.append("     \(scenario.folderName)/\(fix)  (the database changes, each explained)") }
+        if first { lines.append("   Compare it with what you did, then answer the Reflect questions of SCENARIO.md.") }
         lines.append("")
         if let reference {
             lines.append(Self.sideBySide(yours: yours, reference: reference))

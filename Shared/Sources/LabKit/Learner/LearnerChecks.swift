@@ -42,6 +42,10 @@ public struct LearnerChecks: Codable, Sendable {
         public var explainPages: String?
         /// A query returning one number, run after the load (on ``service`` when it names a replica).
         public var sql: String?
+        /// With ``sql``: a SELECT run as the superuser before the load, to start the observation from zero
+        /// (`pg_stat_reset_single_table_counters` on a table's indexes, so ``sql`` then sees which of them the
+        /// load used).
+        public var before: String?
         /// A query returning one number, run 10 times during the load; the largest value counts.
         public var sqlDuringLoad: String?
         /// A field of Redis's `INFO` (`evicted_keys`, `used_memory`) of the Redis ``service``, after the load.
@@ -110,6 +114,7 @@ public struct LearnerChecks: Codable, Sendable {
             if observe.explain != nil, observe.contains == nil { throw fail("an explain observation needs contains") }
             if observe.explain == nil, observe.contains != nil { throw fail("contains only works with explain") }
             if observe.service != nil, observe.sql == nil, observe.redisInfo == nil { throw fail("service goes with sql or redisInfo") }
+            if observe.before != nil, observe.sql == nil || observe.service != nil { throw fail("before goes with sql on the scenario's PostgreSQL") }
             for step in (observe.journeySteps ?? []) + [observe.journeyStep].compactMap({ $0 }) where !steps.contains(step) {
                 throw fail("no journey step '\(step)' in lab.json; the steps are: \(steps.joined(separator: ", "))")
             }

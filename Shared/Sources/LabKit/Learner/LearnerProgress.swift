@@ -17,7 +17,8 @@ import Foundation
 ///       "best": {"requestsPerSecond": 1650, "p99Milliseconds": 88, "successRate": 100, "passed": true, "measuredAt": "..."},
 ///       "reference": {"requestsPerSecond": 1700, "p99Milliseconds": 80, "successRate": 100, "passed": true, "measuredAt": "..."},
 ///       "hintsShown": {"connection-per-request": 2},
-///       "lastFindings": ["email-seq-scan"]
+///       "lastFindings": ["email-seq-scan"],
+///       "lastCheckPassed": false
 ///     }
 ///   }
 /// }
@@ -47,13 +48,17 @@ public struct LearnerProgress: Codable, Sendable, Equatable {
         public var reference: Numbers?
         /// Problem id → the highest hint level shown (1 to 3).
         public var hintsShown: [String: Int]?
-        /// Problem ids the last check observed, in the order `./lab hint` helps with them.
+        /// Problem ids the last check observed, in the order `./lab hint` helps with them. Cleared when a
+        /// check starts, so a check that stops with an error leaves no stale hint behind.
         public var lastFindings: [String]?
+        /// Whether the last check of the learner's server passed (with ``lastFindings`` empty, a failed one
+        /// missed a target without any known problem).
+        public var lastCheckPassed: Bool?
 
         public init() {}
 
         enum CodingKeys: String, CodingKey {
-            case started, firstLoadTest, firstPass, checks, best, reference, hintsShown, lastFindings
+            case started, firstLoadTest, firstPass, checks, best, reference, hintsShown, lastFindings, lastCheckPassed
         }
 
         /// Reads every field it can: one unreadable field (edited by hand, written by a newer lab) is dropped
@@ -77,6 +82,7 @@ public struct LearnerProgress: Codable, Sendable, Equatable {
             self.reference = field(.reference)
             self.hintsShown = field(.hintsShown)
             self.lastFindings = field(.lastFindings)
+            self.lastCheckPassed = field(.lastCheckPassed)
         }
     }
 

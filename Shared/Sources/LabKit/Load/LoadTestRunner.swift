@@ -17,6 +17,8 @@ public enum LoadTestRunner {
     ) async throws -> Int32 {
         var walBefore: String?
         if let (database, scenario) = database { walBefore = try? await database.walPosition(on: scenario) }
+        // A lab scenario's load: say when other programs took the CPU (the timing then says more about them).
+        let machine = database.map { MachineLoad(paths: $0.0.paths) }
         say("Sending load: \(plan.users) users for \(Int(plan.durationSeconds)) s to \(plan.url) (timeout \(plan.timeoutSeconds) s per request)")
         let load = {
             try await LoadGenerator.run(plan) { progress in
@@ -41,6 +43,7 @@ public enum LoadTestRunner {
         }
         say("")
         say(LoadReport.render(result, targets: targets, serverSide: sideLines))
+        if let note = machine?.note() { say("\n" + note) }
         if let jsonPath {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -15,7 +15,8 @@ public struct MachineLoad: Sendable {
     struct Sample: Sendable {
         var busy: Double
         var total: Double
-        var lab: Double
+        /// CPU ticks of each lab process so far, by `pid:start time` (a pid can be reused).
+        var lab: [String: Double]
     }
 
     /// Starts measuring now.
@@ -28,8 +29,11 @@ public struct MachineLoad: Sendable {
     /// `/proc` cannot be read.
     public func othersShare() -> Double? {
         guard let start = self.start, let end = Self.sample(self.paths), end.total > start.total else { return nil }
-        let others = (end.busy - start.busy) - (end.lab - start.lab)
-        return max(0, others) / (end.total - start.total)
+        // Per process, so a lab process that ended meanwhile (a server restarted by watch mode) does not
+        // subtract its whole life's CPU; one that started meanwhile counts from zero.
+        let lab = end.lab.reduce(0.0) { sum, process in sum + max(0, process.value - (start.lab[process.key] ?? 0)) }
+        let others = (end.busy - start.busy) - lab
+        return min(1, max(0, others / (end.total - start.total)))
     }
 
     /// A sentence for the learner when other programs took more than `threshold` of the CPU, else nil.
@@ -51,7 +55,7 @@ public struct MachineLoad: Sendable {
         guard ticks.count >= 5 else { return nil }
         let total = ticks.prefix(8).reduce(0, +)
         let idle = ticks[3] + ticks[4]
-        var lab = 0.0
+        var lab: [String: Double] = [:]
         let root = paths.root.path
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int32(entry) != nil {
             let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(entry)/exe")) ?? ""
@@ -63,8 +67,8 @@ public struct MachineLoad: Sendable {
                 continue
             }
             let fields = text[text.index(after: close)...].split(separator: " ")
-            guard fields.count > 14 else { continue }
-            lab += fields[11...14].compactMap { Double($0) }.reduce(0, +)
+            guard fields.count > 19 else { continue }
+            lab["\(entry):\(fields[19])"] = fields[11...14].compactMap { Double($0) }.reduce(0, +)
         }
         return Sample(busy: total - idle, total: total, lab: lab)
     }

@@ -21,6 +21,8 @@ public struct ServerMetricsSummary: Sendable, Equatable {
     public var p99HoldMilliseconds: Double?
     /// Requests that waited the whole acquire timeout and got a 503.
     public var acquireTimeouts: Double
+    /// Requests answered 503 at once because the pool knew PostgreSQL could not be used (down, or full).
+    public var refusedAtOnce: Double = 0
     /// The pool's acquire timeout in milliseconds (nil for servers that do not report it).
     public var acquireTimeoutMilliseconds: Double?
     /// The program that answered (`server`, `server-fixed`), from `lab_server_info`; nil for older servers.
@@ -47,6 +49,7 @@ public struct ServerMetricsSummary: Sendable, Equatable {
         self.p99HoldMilliseconds = after.quantile(0.99, of: "db_pool_connection_hold_seconds", since: before).map { $0 * 1000 }
         self.program = after.samples.first { $0.name == "lab_server_info" }?.labels["program"]
         self.acquireTimeouts = after.sum("db_pool_acquire_timeouts_total") - before.sum("db_pool_acquire_timeouts_total")
+        self.refusedAtOnce = after.sum("db_pool_refused_at_once_total") - before.sum("db_pool_refused_at_once_total")
         self.acquireTimeoutMilliseconds = after.samples.first { $0.name == "db_pool_acquire_timeout_seconds" }.map { $0.value * 1000 }
     }
 
@@ -108,6 +111,14 @@ public struct ServerMetricsSummary: Sendable, Equatable {
                     + (self.acquireTimeouts > 0 ? "  (among the 503s above; one whose user had already given up is a timeout there)" : "")
             )
         )
+        if self.refusedAtOnce > 0 {
+            lines.append(
+                row(
+                    "Pool: refused at once (503)",
+                    number(self.refusedAtOnce) + "  (PostgreSQL down or refusing connections, as far as the pool knew: its log says which)"
+                )
+            )
+        }
         return lines.joined(separator: "\n")
     }
 

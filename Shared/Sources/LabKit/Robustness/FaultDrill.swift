@@ -57,8 +57,11 @@ public struct FaultDrill: Sendable {
                 "\(self.product), \(self.component) stopped under load: \(self.passed ? "✓ survived" : "✗ \(self.problems.count) problem(s)")",
                 "  while down, a probe got: \(statuses.joined(separator: ", "))",
                 "  back to 200 " + (self.recoveredAfterSeconds.map { String(format: "%.1f s after the restart", $0) } ?? "never (30 s)"),
-                "  load: \(totals.sent) sent, \(totals.succeeded) succeeded, statuses \(totals.httpErrors.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }.joined(separator: ", ")), "
-                    + "\(totals.timeouts) timeouts, \(totals.connectionErrors) connection errors",
+                "  load: \(totals.sent) sent, \(totals.succeeded) succeeded, "
+                    + (totals.httpErrors.isEmpty
+                        ? "no error status"
+                        : "statuses " + totals.httpErrors.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }.joined(separator: ", "))
+                    + ", \(totals.timeouts) timeouts, \(totals.connectionErrors) connection errors",
             ]
             lines += self.problems.map { "  ✗ \($0)" }
             return lines.joined(separator: "\n")
@@ -70,6 +73,11 @@ public struct FaultDrill: Sendable {
     public func run(_ component: Component, product: String, downtime: Duration = .seconds(4), loadSeconds: Double = 16) async throws -> Report {
         let server = ServerProcess(scenario: self.scenario, paths: self.paths)
         let instancesBefore = server.runningInstances()
+        // Watch mode's server has no pid file, and watch mode starts a crashed one again: its start time
+        // (process_start_time_seconds) tells a crash from survival.
+        let startedBefore = self.scenario.allInstances.compactMap { instance in
+            ServerMetrics.fetch(port: instance.port).map { (instance, $0.sum("process_start_time_seconds")) }
+        }
         var plan = try await self.scenario.loadPlan(database: self.database)
         plan.durationSeconds = loadSeconds
         let probe = Self.probePath(plan)
@@ -112,6 +120,11 @@ public struct FaultDrill: Sendable {
         for (instance, pid) in instancesBefore where kill(pid, 0) != 0 {
             problems.append("\(instance.label) crashed (pid \(pid) is gone); see \(server.logFiles.map(\.path).joined(separator: ", "))")
         }
+        if instancesBefore.isEmpty {
+            for (instance, started) in startedBefore where ServerMetrics.fetch(port: instance.port)?.sum("process_start_time_seconds") != started {
+                problems.append("\(instance.label) crashed and was started again during the drill; ./lab logs \(self.scenario.number) says why")
+            }
+        }
         let totals = result.totals
         let outcomes = totals.succeeded + totals.timeouts + totals.connectionErrors + totals.httpErrorCount + totals.wrongAnswers
         if outcomes != totals.sent { problems.append("the load tool sent \(totals.sent) requests but counted \(outcomes) outcomes") }
@@ -122,7 +135,7 @@ public struct FaultDrill: Sendable {
         problems += await self.gaugeProblems(instancesBefore.map(\.instance))
         return Report(
             component: component.name,
-            product: server.running()?.product ?? "?",
+            product: product,
             statusesWhileDown: statuses,
             recoveredAfterSeconds: recovered,
             load: result,

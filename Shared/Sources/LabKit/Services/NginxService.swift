@@ -49,6 +49,18 @@ public struct NginxService: LabService {
         Shell.which("nginx") ?? ["/usr/sbin/nginx", "/usr/local/sbin/nginx"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
+    /// How the config spreads the requests, in words: the learner may have made it sticky (`ip_hash`).
+    var balancing: String {
+        let lines = ((try? String(contentsOf: self.configFile, encoding: .utf8)) ?? "").split(separator: "\n").map {
+            $0.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first?.trimmingCharacters(in: .whitespaces) ?? ""
+        }
+        if let sticky = lines.first(where: { $0.hasPrefix("ip_hash") || $0.hasPrefix("hash ") || $0.hasPrefix("sticky") }) {
+            return "pins each user to one instance (`\(sticky)` in the upstream block)"
+        }
+        if lines.contains(where: { $0.hasPrefix("least_conn") }) { return "sends each request to the instance with the fewest requests in progress" }
+        return "sends each request to the next instance in turn (round-robin)"
+    }
+
     /// The command line that runs nginx in the foreground with the scenario's config.
     func arguments(binary: String, test: Bool = false) -> [String] {
         [binary, "-p", self.prefix.path + "/", "-c", self.configFile.path, "-e", self.errorLog.path]
@@ -92,7 +104,7 @@ public struct NginxService: LabService {
                     + "Its error log (\(self.errorLog.path)):\n\(log.split(separator: "\n").suffix(10).joined(separator: "\n"))"
             )
         }
-        return "nginx on \(self.scenario.serverURL) spreads the requests over the instances (\(self.config), pid \(child.pid))"
+        return "nginx on \(self.scenario.serverURL) \(self.balancing) (\(self.config), pid \(child.pid))"
     }
 
     /// Stops nginx (gracefully: requests in flight finish).

@@ -65,8 +65,9 @@ public struct PostgresService: LabService {
 
     /// Drops the scenario's tables (the learner's indexes with them) and seeds them again.
     public func reset() async throws -> String? {
-        try await self.database.dropScenarioTables(for: self.scenario)
+        try await self.database.resetScenarioDatabase(for: self.scenario)
         let report = try await Seeder(scenario: self.scenario, url: try LabDatabase.url(for: self.scenario)).seed()
-        return "database \(self.scenario.manifest.database): tables dropped and seeded again (\(report.rows) rows in \(report.table))"
+        return
+            "database \(self.scenario.manifest.database): tables dropped, settings forgotten (ALTER DATABASE … SET), seeded again (\(report.rows) rows in \(report.table))"
     }
 }

@@ -1,16 +1,16 @@
 import HTTPTypes
 import Hummingbird
-import Logging
+import LabServer
 
 /// Redis cannot serve this request right now: it is down, unreachable, too slow, or the pool has no free
 /// connection in time. Answered as `503 Service Unavailable` with a message a learner can act on, like
 /// `DatabaseUnavailableError` for PostgreSQL.
 ///
 /// Every failure that means "Redis is not there" surfaces as this one type (a refused connection, a
-/// dropped one with commands in flight, a deadline, a pool timeout), so a server needs one `catch` and
-/// one middleware (``RedisErrorMiddleware``). It is also an `HTTPResponseError`, so even a server without
-/// the middleware answers 503, not 500.
-public struct RedisUnavailableError: Error, CustomStringConvertible, HTTPResponseError, Sendable {
+/// dropped one with commands in flight, a deadline, a pool timeout), so a server needs at most one `catch`.
+/// It is a `ServiceUnavailableError`: the router of `LabApplication.makeRouter()` answers it 503 with its
+/// message and logs it as one warning line, with no middleware of the scenario's own.
+public struct RedisUnavailableError: ServiceUnavailableError, CustomStringConvertible, Sendable {
     public var message: String
 
     public init(message: String) {
@@ -73,33 +73,4 @@ public struct RedisUnavailableError: Error, CustomStringConvertible, HTTPRespons
     }
 
     public var description: String { self.message }
-}
-
-/// Turns ``RedisUnavailableError`` thrown by a handler into a 503 with its message, and logs it as a
-/// warning (an outage is worth a line, not a stack of "request failed" errors). The server keeps running
-/// and recovers by itself once Redis is back: the pool reconnects on its own.
-///
-/// Add it next to the lab's own middleware, before the routes that use Redis (Hummingbird binds middleware
-/// to the routes registered after it):
-///
-/// ```swift
-/// let router = LabApplication.makeRouter()
-/// router.addMiddleware { RedisErrorMiddleware() }
-/// router.get("/products/{id}") { request, context in ... try await redis.get(key) ... }
-/// ```
-public struct RedisErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
-
-    public func handle(
-        _ request: Request,
-        context: Context,
-        next: (Request, Context) async throws -> Response
-    ) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch let unavailable as RedisUnavailableError {
-            context.logger.warning("\(unavailable.message)")
-            throw unavailable.httpError
-        }
-    }
 }

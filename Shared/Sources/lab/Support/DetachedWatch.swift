@@ -52,7 +52,13 @@ struct DetachedWatch {
             }
             try await Task.sleep(for: .milliseconds(250))
         }
-        printStep("\(self.product) is running on \(self.scenario.serverURL), rebuilt and restarted whenever a file under Sources/ changes")
+        let what =
+            self.instances.count > 1
+            ? "\(self.instances.count) instances of \(self.product) ("
+                + self.instances.map { "\($0.name ?? "") on :\($0.port)" }.joined(separator: ", ")
+                + ") are running behind nginx on \(self.scenario.serverURL)"
+            : "\(self.product) is running on \(self.scenario.serverURL)"
+        printStep("\(what), rebuilt and restarted whenever a file under Sources/ changes")
         say(
             """
               Follow its output:  ./lab logs \(self.scenario.number) --follow

@@ -30,7 +30,7 @@ struct DatabaseStop: LabCommand {
             printStep("PostgreSQL is run by Docker Compose here (LAB_POSTGRES=external); stop it with docker compose, not the lab.")
             return
         }
-        printStep(await try Self.primary(try LabPaths.discover()).stop() ?? "PostgreSQL was not running")
+        printStep(try await Self.primary(try LabPaths.discover()).stop() ?? "PostgreSQL was not running")
     }
 
     /// The lab's PostgreSQL, as the service every scenario declares.

@@ -15,13 +15,18 @@ struct Check: LabCommand {
         try await database.startServer()
         let load = scenario.manifest.load
         say("Checking scenario \(scenario.number): \(scenario.manifest.title)")
+        let check = LearnerCheck(scenario: scenario, database: database)
+        let store = ProgressStore(paths: paths)
+        // Whatever the last check observed no longer holds: a check that stops with an error must not leave
+        // its hints behind (./lab hint then asks for a check).
+        store.update(scenario.number) { entry in (entry.lastFindings, entry.lastCheckPassed) = (nil, nil) }
+        try check.preflight()
         say("Sending the standard load: \(load.users) users for \(Int(load.durationSeconds)) s to \(scenario.serverURL)...")
         let duration = load.durationSeconds
-        let outcome = try await LearnerCheck(scenario: scenario, database: database).run { progress in
+        let outcome = try await check.run { progress in
             say(LoadReport.progressLine(progress, durationSeconds: duration))
         }
         say("")
-        let store = ProgressStore(paths: paths)
         var (progress, warning) = store.load()
         if let warning { printStep(warning) }
         var entry = progress.scenarios[scenario.number] ?? LearnerProgress.Scenario()
@@ -56,6 +61,7 @@ struct Check: LabCommand {
             entry.firstLoadTest = entry.firstLoadTest ?? now
             entry.checks = (entry.checks ?? 0) + 1
             entry.lastFindings = outcome.findings.map(\.problem.id)
+            entry.lastCheckPassed = outcome.passed
             if entry.best.map({ numbers.isBetter(than: $0) }) ?? true { entry.best = numbers }
             if outcome.passed {
                 let first = entry.firstPass == nil

@@ -17,16 +17,23 @@ struct Hint: LabCommand {
         if let warning { printStep(warning) }
         let entry = progress.scenarios[scenario.number] ?? LearnerProgress.Scenario()
         guard let findings = entry.lastFindings else {
-            say("Run ./lab check \(scenario.number) first: hints are chosen from what the check observes on your server.")
+            say(
+                "Run ./lab check \(scenario.number) first (again, if the last one stopped with an error): hints are chosen from what "
+                    + "the check observes on your server."
+            )
             return
         }
         let problems = try LearnerChecks.load(for: scenario)?.problems ?? []
         guard let problem = findings.lazy.compactMap({ id in problems.first { $0.id == id } }).first else {
-            say(
-                entry.firstPass != nil && findings.isEmpty
-                    ? "Your last check passed: nothing left to hint. ./lab progress shows what is next."
-                    : "Your last check observed none of the known problems. See the Stuck? table at the end of \(scenario.folderName)/SCENARIO.md."
-            )
+            if entry.lastCheckPassed == true {
+                say("Your last check passed: nothing left to hint. ./lab progress shows what is next.")
+            } else {
+                say(
+                    "Your last check missed a target without any of the problems it knows about, so there is no hint for it. "
+                        + "Its report says what the failed requests answered (\"the first 503 said: ...\"), and ./lab logs \(scenario.number) "
+                        + "shows the server's side. Then see the Stuck? table at the end of \(scenario.folderName)/SCENARIO.md."
+                )
+            }
             return
         }
         let shown = entry.hintsShown?[problem.id] ?? 0

@@ -44,7 +44,7 @@ struct Load: LabCommand {
         plan = plan.shortenedForDocsCheck()
         do {
             try plan.validate()
-        } catch let error as LoadPlanError {
+        } catch {
             throw LabError(error.description)
         }
         ProgressStore(paths: paths).update(scenario.number) { $0.firstLoadTest = $0.firstLoadTest ?? Date() }

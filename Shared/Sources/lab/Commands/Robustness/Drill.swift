@@ -20,16 +20,23 @@ struct Drill: LabCommand {
             throw LabError("scenario \(scenario.number) has no component '\(name)'; it has: \(known.joined(separator: ", "))")
         }
         let components = drill.components.filter { self.component.isEmpty || self.component.contains($0.name) }
-        let passed = try await withScenarioServer(scenario, paths: paths, fixed: self.fixed) { product in
-            var passed = true
+        let failed = try await withScenarioServer(scenario, paths: paths, fixed: self.fixed) { product in
+            var failed: [String] = []
             for component in components {
                 printStep("stopping \(component.name) for 4 s under the standard load...")
                 let report = try await drill.run(component, product: product)
                 say(report.render() + "\n")
-                passed = passed && report.passed
+                if !report.passed { failed.append(component.name) }
             }
-            return passed
+            return failed
         }
-        if !passed { throw ExitCode(1) }
+        if failed.isEmpty {
+            say(
+                "✓ The server survived every outage (\(components.map(\.name).joined(separator: ", "))): no crash, 503s with a message, back by itself."
+            )
+        } else {
+            say("✗ Not survived: \(failed.joined(separator: ", ")) (the lines marked ✗ above say how).")
+            throw ExitCode(1)
+        }
     }
 }

@@ -1,0 +1,81 @@
+import Foundation
+import LabCore
+import LabKit
+import Logging
+import PostgresNIO
+import Testing
+
+@testable import LabServer
+
+/// The scenario servers' pool against the lab's real PostgreSQL: the two mistakes a learner makes with it
+/// must answer with what is wrong, at once, not with a 2 s wait and a misleading word.
+@Suite("DatabasePool's answers to a learner's mistakes (needs PostgreSQL)", .serialized)
+struct DatabasePoolTests {
+    let repository: LabPaths
+    let database: LabDatabase
+    let temporary: TemporaryScenario
+
+    init() async throws {
+        self.repository = try LabPaths.discover(from: URL(fileURLWithPath: #filePath).deletingLastPathComponent())
+        self.temporary = try TemporaryScenario(services: #"[{"kind": "postgres"}]"#)
+        self.database = LabDatabase(paths: self.repository)
+        try await self.database.startServer()
+        try await self.database.ensureDatabase(for: self.temporary.scenario)
+    }
+
+    @Test("a pool never given to the application's services answers at once, saying so")
+    func notRunning() async throws {
+        defer { try? FileManager.default.removeItem(at: self.temporary.scenario.folder) }
+        let pool = DatabasePool(
+            url: try LabDatabase.url(for: self.temporary.scenario),
+            size: 2,
+            acquireTimeout: .seconds(2),
+            logger: Logger(label: "test")
+        )
+        let started = ContinuousClock.now
+        await #expect {
+            try await pool.withConnection { connection in try await connection.query("SELECT 1", logger: connection.logger).collect().count }
+        } throws: { error in
+            (error as? DatabaseUnavailableError)?.message.contains("not running") == true
+        }
+        #expect(ContinuousClock.now - started < .seconds(1), "answered at once, not after the 2 s acquire timeout")
+    }
+
+    /// A role limited to 3 connections stands in for a full `max_connections` (PostgreSQL refuses both with
+    /// SQLSTATE 53300), so the test does not lock everyone else out of the lab's PostgreSQL.
+    @Test("a pool bigger than PostgreSQL lets it have: the 503 says PostgreSQL refuses new connections, not that it is unreachable")
+    func fullDatabase() async throws {
+        defer { try? FileManager.default.removeItem(at: self.temporary.scenario.folder) }
+        let name = self.temporary.scenario.manifest.database
+        let admin = try self.database.adminURL(database: name)
+        func execute(_ sql: String) async throws {
+            try await self.database.withConnection(to: admin) { connection in
+                _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: connection.logger).collect()
+            }
+        }
+        try await execute("DROP ROLE IF EXISTS lab_pool_test")
+        try await execute("CREATE ROLE lab_pool_test LOGIN PASSWORD 'lab' CONNECTION LIMIT 3")
+        var url = try LabDatabase.url(for: self.temporary.scenario)
+        url.username = "lab_pool_test"
+        url.password = "lab"
+        let pool = DatabasePool(url: url, size: 6, acquireTimeout: .milliseconds(500), openAllAtStart: true, logger: Logger(label: "test"))
+        let running = Task { await pool.run() }
+        try await Task.sleep(for: .seconds(1))
+        var messages: [String] = []
+        for _ in 0..<6 {
+            do {
+                _ = try await pool.withConnection { connection in try await connection.query("SELECT 1", logger: connection.logger).collect().count }
+            } catch let error as DatabaseUnavailableError {
+                messages.append(error.message)
+            }
+            try await Task.sleep(for: .milliseconds(700))
+        }
+        running.cancel()
+        await running.value
+        try await execute("DROP ROLE IF EXISTS lab_pool_test")
+        print("POOL BIGGER THAN ALLOWED answered: \(messages)")
+        let last = try #require(messages.last, "the pool served every request with the connections it opened")
+        #expect(last.contains("refused new connections"), "\(last)")
+        #expect(!last.contains("unreachable"), "\(last)")
+    }
+}
