@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "LabRedisTests",
             dependencies: [
-                "LabRedis", "LabServer", "LabKit",
+                "LabRedis", "LabServer", "LabKit", "LabTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

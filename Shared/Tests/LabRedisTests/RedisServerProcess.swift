@@ -1,5 +1,6 @@
 import Foundation
 import LabRedis
+import LabTesting
 import Synchronization
 
 #if canImport(Glibc)
@@ -101,18 +102,8 @@ final class RedisServerProcess: Sendable {
         throw RedisTestError("redis-server on port \(port) did not start:\n\(log.suffix(2000))")
     }
 
-    /// A port nothing listens on right now (the kernel picks one for a socket bound to port 0).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = Self.loopback(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw RedisTestError("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    /// A port nothing listens on right now, outside the range outgoing connections use (``TestPorts``).
+    static func freePort() throws -> Int { TestPorts.free() }
 
     /// Whether something accepts connections on the port (a loopback connect answers at once).
     static func accepts(port: Int) -> Bool {

@@ -1,5 +1,6 @@
 import Foundation
 import LabKit
+import LabTesting
 
 #if canImport(Glibc)
 import Glibc
@@ -42,17 +43,6 @@ struct TemporaryScenario {
         try? FileManager.default.removeItem(at: self.scenario.folder)
     }
 
-    /// A port nothing listens on right now (the kernel picks one for a socket bound to port 0).
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    /// A port nothing listens on right now, outside the range outgoing connections use (``TestPorts``).
+    static func freePort() -> Int { TestPorts.free() }
 }

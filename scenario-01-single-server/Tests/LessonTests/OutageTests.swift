@@ -8,7 +8,7 @@ extension LessonTests {
     func databaseOutage() async throws {
         let lesson = try Lesson(scenarioNumber: "01", file: #filePath)
         try await lesson.prepare()
-        try #require(!PostgresCluster.isExternal, "this test stops and starts the lab's own PostgreSQL")
+        try #require(!PostgresService.isExternal, "this test stops and starts the lab's own PostgreSQL")
         let cluster = try PostgresCluster(paths: lesson.paths)
         let port = lesson.scenario.manifest.port
         for product in ["server", "server-fixed"] {

@@ -22,7 +22,7 @@ extension LessonTests {
         )
         #expect(try await lesson.database.strings(fingerprint, on: lesson.scenario) != start)
 
-        try await lesson.database.dropScenarioTables(for: lesson.scenario)
+        try await lesson.database.resetScenarioDatabase(for: lesson.scenario)
         try await lesson.prepare()
 
         #expect(try await lesson.database.strings(fingerprint, on: lesson.scenario) == start)

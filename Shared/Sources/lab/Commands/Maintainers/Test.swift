@@ -49,7 +49,18 @@ struct Test: LabCommand {
                 "build Shared + tests (release)",
                 ["swift", "build", "-c", "release", "--package-path", shared, "--build-tests"] + scratch
             )
-            try await stage("Shared unit tests", ["swift", "test", "-c", "release", "--package-path", shared, "--skip-build"] + scratch)
+        }
+        if self.runs(.shared), !failures.contains(where: { $0.hasPrefix("build Shared") }) {
+            // The service tests on their own: a replica copies the whole cluster and Redis servers come and go,
+            // which would starve the load-tool tests running beside them (suites run in parallel).
+            try await stage(
+                "Shared unit tests",
+                ["swift", "test", "-c", "release", "--package-path", shared, "--skip-build", "--skip", "ServiceTests"] + scratch
+            )
+            try await stage(
+                "Shared service tests (real PostgreSQL, replica, Redis)",
+                ["swift", "test", "-c", "release", "--package-path", shared, "--skip-build", "--filter", "ServiceTests"] + scratch
+            )
         }
         let databaseStart = ContinuousClock.now
         try await LabDatabase(paths: paths).startServer()
@@ -59,10 +70,13 @@ struct Test: LabCommand {
             let name = folder.lastPathComponent
             guard self.runs(.scenarios) || self.runs(.robustness) else { break }
             try SwiftBuild(paths: paths).prepareScratch(for: try Scenario(folder: folder))
+            let failedBefore = failures.count
             try await stage(
                 "build \(name) + tests (release)",
                 ["swift", "build", "-c", "release", "--package-path", folder.path, "--build-tests"] + scratch
             )
+            // Nothing to run when the build failed: its error is the one to read.
+            guard failures.count == failedBefore else { continue }
             if self.runs(.scenarios) {
                 try await stage("\(name) tests", ["swift", "test", "-c", "release", "--package-path", folder.path, "--skip-build"] + scratch)
             }
