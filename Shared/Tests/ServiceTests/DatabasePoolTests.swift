@@ -1,11 +1,10 @@
 import Foundation
 import LabCore
 import LabKit
+import LabServer
 import Logging
 import PostgresNIO
 import Testing
-
-@testable import LabServer
 
 /// The scenario servers' pool against the lab's real PostgreSQL: the two mistakes a learner makes with it
 /// must answer with what is wrong, at once, not with a 2 s wait and a misleading word.
