@@ -36,9 +36,13 @@ public struct LabDatabase: Sendable {
     @discardableResult
     public func startServer(waitingUpTo timeout: Duration = .seconds(120)) async throws -> String? {
         guard PostgresService.isExternal else {
-            let started = try PostgresCluster(paths: self.paths).start()
-            try await self.secureAdminPassword()
-            return started ? "started PostgreSQL on 127.0.0.1:\(PostgresCluster.port) (data in \(self.paths.postgresData.path))" : nil
+            // One at a time: two first starts side by side (parallel test suites, two terminals) would both run
+            // initdb into one folder and save different superuser passwords.
+            return try await self.setupLock.withLock {
+                let started = try PostgresCluster(paths: self.paths).start()
+                try await self.secureAdminPassword()
+                return started ? "started PostgreSQL on 127.0.0.1:\(PostgresCluster.port) (data in \(self.paths.postgresData.path))" : nil
+            }
         }
         let admin = try self.adminURL()
         let started = ContinuousClock.now
@@ -79,6 +83,14 @@ public struct LabDatabase: Sendable {
 
     /// Creates the application role and the scenario's database if they do not exist.
     public func ensureDatabase(for scenario: Scenario) async throws {
+        try await self.setupLock.withLock { try await self.createRoleAndDatabase(for: scenario) }
+    }
+
+    /// Held while the cluster is created or started and while roles and databases are created: each step
+    /// checks, then creates, which two processes doing it at once would both do.
+    var setupLock: FileLock { FileLock(self.paths.state.appendingPathComponent("postgres-setup.lock")) }
+
+    private func createRoleAndDatabase(for scenario: Scenario) async throws {
         let admin = try self.adminURL()
         try await self.withConnection(to: admin) { connection in
             let role = PostgresCluster.appUser

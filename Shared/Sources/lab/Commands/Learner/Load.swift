@@ -52,6 +52,12 @@ struct Load: LabCommand {
         let servers = self.url == nil ? scenario.allInstances : nil
         let database = self.url == nil ? (LabDatabase(paths: paths), scenario) : nil
         let status = try await LoadTestRunner.run(plan, targets: scenario.manifest.targets, jsonPath: self.json, servers: servers, database: database)
+        if !self.only.isEmpty {
+            say(
+                "\n(Only \(self.only.map { "\"\($0)\"" }.joined(separator: ", ")) was sent, so the verdict is about that alone: "
+                    + "./lab load \(scenario.number) without --only, or ./lab check \(scenario.number), sends the whole mix.)"
+            )
+        }
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -50,6 +50,11 @@ struct Test: LabCommand {
                 ["swift", "build", "-c", "release", "--package-path", shared, "--build-tests"] + scratch
             )
         }
+        // Started once, here, before anything needs it: the service tests' suites run in parallel and would
+        // otherwise race to create it on a fresh machine.
+        let databaseStart = ContinuousClock.now
+        try await LabDatabase(paths: paths).startServer()
+        timings.append(("start PostgreSQL", (ContinuousClock.now - databaseStart).seconds))
         if self.runs(.shared), !failures.contains(where: { $0.hasPrefix("build Shared") }) {
             // The service tests on their own: a replica copies the whole cluster and Redis servers come and go,
             // which would starve the load-tool tests running beside them (suites run in parallel).
@@ -62,9 +67,6 @@ struct Test: LabCommand {
                 ["swift", "test", "-c", "release", "--package-path", shared, "--skip-build", "--filter", "ServiceTests"] + scratch
             )
         }
-        let databaseStart = ContinuousClock.now
-        try await LabDatabase(paths: paths).startServer()
-        timings.append(("start PostgreSQL", (ContinuousClock.now - databaseStart).seconds))
         let chosen = try self.scenario.map { try Scenario.find($0, in: paths).folderName }
         for folder in paths.scenarioFolders() where chosen.isEmpty || chosen.contains(folder.lastPathComponent) {
             let name = folder.lastPathComponent
