@@ -21,6 +21,7 @@ extension DatabasePool {
         let size = self.size
         let timeout = self.acquireTimeout
         let metrics = self.metrics
+        let lends = self.lends
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 borrow.wait(continuation)
@@ -33,6 +34,7 @@ extension DatabasePool {
                                 throw DatabaseUnavailableError.poolTimeout(url: url, waited: timeout, size: size)
                             }
                             metrics.poolLent(connectionID: connection.id)
+                            lends.value.add(1, ordering: .relaxed)
                             borrow.lent(connection)
                             return try await body(connection)
                         }

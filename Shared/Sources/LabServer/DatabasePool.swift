@@ -14,7 +14,8 @@ import Synchronization
 /// gives up after ``acquireTimeout`` with ``DatabaseUnavailableError`` (a 503, not a hung request).
 ///
 /// **Outages.** When a request loses its connection, or waits the whole timeout while no connection is in use
-/// (the pool cannot open one), the pool marks PostgreSQL unreachable: from then on requests fail at once with
+/// and none was lent (the pool may be unable to open one) and a probe connection is refused too, the pool marks
+/// PostgreSQL unreachable (or full): from then on requests fail at once with
 /// a 503 saying so, instead of each waiting the whole timeout, while one probe connection tries again every
 /// half second. When the probe gets through, the pool starts a fresh `PostgresClient` (postgres-nio backs off
 /// for up to a minute between attempts after a long outage; a fresh client connects at once) and serves again.
@@ -35,6 +36,11 @@ public final class DatabasePool: Service, Sendable {
     private let current: Mutex<Generation>
     /// Connections of this pool lent to requests right now (the gauge adds up every pool of the process).
     let inUseCount = SharedCount()
+    /// Connections lent since the start, counted up: a request that timed out while this did not move saw a
+    /// pool that could not lend at all, not a busy one.
+    let lends = SharedCount()
+    /// A probe is checking whether a suspicious timeout means PostgreSQL refuses connections.
+    private let probing = Atomic<Bool>(false)
     /// Connections a fixed-size pool managed to open at start (fewer than ``size`` when PostgreSQL refused).
     let openedAtStart = SharedCount()
     /// Between the start and the end of ``run()``: before it, the client cannot lend anything.
@@ -151,11 +157,16 @@ public final class DatabasePool: Service, Sendable {
             throw DatabaseUnavailableError.unusable(url: self.url, outage: outage)
         }
         let generation = self.current.withLock { $0 }
+        let lendsBefore = self.lends.value.load(ordering: .relaxed)
         do {
             return try await self.borrow(from: generation.client, body)
         } catch let error as DatabaseUnavailableError where error.isPoolTimeout {
-            // Nothing was lent, yet nobody got a connection for the whole timeout: the pool cannot open one.
-            if self.inUseCount.value.load(ordering: .relaxed) == 0 { self.reportOutage(error.message, generation: generation.number) }
+            // None in use now and none lent to anyone for the whole wait: the pool may be unable to open a
+            // connection (PostgreSQL refuses or is gone). Or the process was starved of CPU for a moment on a
+            // busy machine: a probe connection tells the two apart before anyone is told the database is gone.
+            if self.inUseCount.value.load(ordering: .relaxed) == 0, self.lends.value.load(ordering: .relaxed) == lendsBefore {
+                self.suspectOutage(generation: generation.number)
+            }
             throw error
         } catch {
             if DatabaseUnavailableError.isConnectionLoss(error), let unavailable = DatabaseUnavailableError.from(error) {
@@ -167,41 +178,60 @@ public final class DatabasePool: Service, Sendable {
 
     /// Marks PostgreSQL unreachable (once per outage) and wakes ``run()`` to probe it, unless the report
     /// comes from a client that was already replaced.
-    private func reportOutage(_ reason: String, generation: Int) {
+    private func reportOutage(_ reason: String, generation: Int, isFull: Bool = false) {
         guard self.current.withLock({ $0.number }) == generation, self.health.markDown(reason: reason) else { return }
-        self.logger.error(
-            "PostgreSQL at \(self.url.host):\(self.url.port) cannot be used (\(reason)). Answering 503 at once until it can; checking every 0.5 s."
-        )
+        // A full database gets its own line from the probe that follows (it names the pool's share).
+        if !isFull {
+            self.logger.error(
+                "PostgreSQL at \(self.url.host):\(self.url.port) cannot be used (\(reason)). Answering 503 at once until it can; checking every 0.5 s."
+            )
+        }
         self.outages.continuation.yield(generation)
+    }
+
+    /// A request timed out while the pool lent nothing: one probe (at a time) asks PostgreSQL directly, and
+    /// only its refusal counts as an outage. Unstructured, but short: the probe gives up after 2 s.
+    private func suspectOutage(generation: Int) {
+        guard self.probing.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+        Task {
+            defer { self.probing.store(false, ordering: .relaxed) }
+            if let refusal = await self.probe() { self.reportOutage(refusal.reason, generation: generation, isFull: refusal.isFull) }
+        }
     }
 
     /// Tries one connection every half second until PostgreSQL accepts it (or the pool is shutting down).
     private func waitUntilReachable() async {
+        while !Task.isCancelled {
+            guard let refusal = await self.probe() else { return }
+            if self.health.update(reason: refusal.reason, isFull: refusal.isFull) {
+                let held = self.openedAtStart.value.load(ordering: .relaxed)
+                let mine = held > 0 ? ", \(held) of them by this server's own pool of \(self.size)" : ""
+                self.logger.error(
+                    "PostgreSQL is reachable but refuses new connections (\(refusal.reason)): every connection slot is taken\(mine). \(Self.budgetAdvice)"
+                )
+            }
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
+    /// One connection outside the pool: nil when PostgreSQL accepts it, otherwise why not, and whether it was
+    /// the refusal of a full database (SQLSTATE 53300), whose own words say enough ("remaining connection
+    /// slots are reserved...").
+    private func probe() async -> (reason: String, isFull: Bool)? {
         var configuration = self.url.connectionConfiguration
         configuration.options.connectTimeout = .seconds(2)
         var quiet = self.logger
-        quiet.logLevel = .critical  // the probe's failures are the outage itself, already logged once
-        while !Task.isCancelled {
-            do {
-                let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: quiet)
-                try? await connection.close()
-                return
-            } catch {
-                let psql = error as? PSQLError
-                let isFull = psql?.serverInfo?[.sqlState] == "53300"
-                // When full, PostgreSQL's own words say enough ("remaining connection slots are reserved...").
-                let reason =
-                    isFull
-                    ? psql?.serverInfo?[.message] ?? "too many connections" : DatabaseUnavailableError(connecting: error, url: self.url).message
-                if self.health.update(reason: reason, isFull: isFull) {
-                    let held = self.openedAtStart.value.load(ordering: .relaxed)
-                    let mine = held > 0 ? ", \(held) of them by this server's own pool of \(self.size)" : ""
-                    self.logger.error(
-                        "PostgreSQL is reachable but refuses new connections (\(reason)): every connection slot is taken\(mine). \(Self.budgetAdvice)"
-                    )
-                }
-                try? await Task.sleep(for: .milliseconds(500))
+        quiet.logLevel = .critical  // a refusal is reported once, by the caller
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: quiet)
+            try? await connection.close()
+            return nil
+        } catch {
+            let psql = error as? PSQLError
+            guard psql?.serverInfo?[.sqlState] == "53300" else {
+                return (DatabaseUnavailableError(connecting: error, url: self.url).message, false)
             }
+            return (psql?.serverInfo?[.message] ?? "too many connections", true)
         }
     }
 

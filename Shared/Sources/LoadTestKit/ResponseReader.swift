@@ -2,7 +2,8 @@ import NIOCore
 import NIOHTTP1
 
 /// Reads HTTP/1.1 responses off a virtual user's connection: the status, whether the connection stays open,
-/// and, only when the script reads answers, the headers and the body. Everything else is skipped in place.
+/// and, only when the script reads answers, the headers and the body (an error answer's body always: the report
+/// quotes the first one of each status). Everything else is skipped in place.
 ///
 /// Written for the hot path instead of NIOHTTP1's `HTTPResponseDecoder`, which turns every header into a
 /// pair of Strings and sends the head, each body part and the end through the pipeline as separate
@@ -18,6 +19,7 @@ struct ResponseReader {
         var keepAlive = true
         /// Only when the reader keeps answers.
         var headers = HTTPHeaders()
+        /// When the reader keeps answers, and for every error answer (status 400 and up).
         var body: ByteBuffer?
     }
 
@@ -109,10 +111,11 @@ struct ResponseReader {
         return self.response
     }
 
-    /// Consumes up to `count` body bytes, keeping them if answers are kept; returns how many it consumed.
+    /// Consumes up to `count` body bytes, keeping them if answers are kept or the answer is an error (a slice of
+    /// the read buffer, not a copy, for a body that arrives in one read); returns how many it consumed.
     private mutating func take(_ buffer: inout ByteBuffer, upTo count: Int) -> Int {
         let taken = min(count, buffer.readableBytes)
-        if self.keepsAnswers, taken > 0, var part = buffer.readSlice(length: taken) {
+        if self.keepsAnswers || self.response.status >= 400, taken > 0, var part = buffer.readSlice(length: taken) {
             if self.response.body == nil {
                 self.response.body = part
             } else {

@@ -77,4 +77,46 @@ struct DatabasePoolTests {
         #expect(last.contains("refused new connections"), "\(last)")
         #expect(!last.contains("unreachable"), "\(last)")
     }
+
+    /// Found in scenario 03's naive server (a pool of 4, 100 ms timeout, 100 users): a timeout that happened
+    /// while every connection was between two borrowers was taken for an outage, and the pool threw its
+    /// connections away and answered "unreachable" for a while. A busy pool only ever says "timed out".
+    @Test("a busy pool is never taken for a database that is gone: its requests time out, nothing else")
+    func busyIsNotAnOutage() async throws {
+        defer { try? FileManager.default.removeItem(at: self.temporary.scenario.folder) }
+        let pool = DatabasePool(
+            url: try LabDatabase.url(for: self.temporary.scenario),
+            size: 2,
+            acquireTimeout: .milliseconds(20),
+            openAllAtStart: true,
+            logger: Logger(label: "test")
+        )
+        let running = Task { await pool.run() }
+        try await Task.sleep(for: .milliseconds(500))
+        let until = ContinuousClock.now + .seconds(4)
+        let messages = await withTaskGroup(of: [String].self) { group in
+            for _ in 0..<40 {
+                group.addTask {
+                    var seen: [String] = []
+                    while ContinuousClock.now < until {
+                        do {
+                            _ = try await pool.withConnection { connection in
+                                try await connection.query("SELECT pg_sleep(0.002)", logger: connection.logger).collect().count
+                            }
+                        } catch {
+                            seen.append((error as? DatabaseUnavailableError)?.message ?? String(describing: error))
+                        }
+                    }
+                    return seen
+                }
+            }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        running.cancel()
+        await running.value
+        let timeouts = messages.filter { $0.contains("timed out after") }
+        #expect(!timeouts.isEmpty, "the test must keep the pool busy enough to time out")
+        let others = messages.filter { !$0.contains("timed out after") }
+        #expect(others.isEmpty, "\(others.count) other answers, the first: \(others.first ?? "")")
+    }
 }

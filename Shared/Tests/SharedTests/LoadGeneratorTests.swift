@@ -47,6 +47,16 @@ struct LoadGeneratorTests {
         expectCountsAddUp(result)
     }
 
+    @Test("a request mix (which skips answers' bodies) still quotes the first error answer of each status")
+    func errorExamples() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let result = try await LoadGenerator.run(self.plan(server.url, path: "/teapot"))
+        #expect(result.totals.httpErrors["400"] == result.totals.sent)
+        let example = try #require(result.totals.errorExamples["400"])
+        #expect(example.contains("bad"), "the 400's body, not an empty one: \(example)")
+    }
+
     @Test("a server that does not answer in time: every request is a timeout failure")
     func timeouts() async throws {
         let server = try await TestServer.start()

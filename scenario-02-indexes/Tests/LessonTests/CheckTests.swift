@@ -56,6 +56,8 @@ extension LessonTests {
         #expect(fixed.passed, "the reference should pass: \(fixed.findings.map(\.message))")
         #expect(!overIndexed.passed)
         #expect(overIndexed.findings.map(\.problem.id) == ["unused-indexes"], "\(overIndexed.findings.map(\.message))")
-        #expect(overIndexed.findings.first?.observed == "3")
+        // Two or three: no query filters on total_cents, but the planner may now and then pick the created_at or
+        // the status index for a pending-orders plan, which makes that one used, and rightly not counted.
+        #expect((overIndexed.findings.first?.observed).flatMap { Int($0) }.map { (2...3).contains($0) } == true)
     }
 }

@@ -6,7 +6,7 @@ import Logging
 // same program run side by side, and nginx (the load balancer, on port 8080) sends each request to the
 // next instance in turn. Since then, things fail now and then: members are logged out right after
 // logging in, a new avatar is "not found", a new display name does not show, password guessing is not
-// stopped, the daily digest arrives twice, and adding a third instance made the whole site crawl.
+// stopped, the daily digest arrives twice, and adding a third instance made one request in three fail.
 //
 // Every query is fast. Look instead at where this program keeps things: each `let` below that is not the
 // database lives inside ONE instance. `./lab load 04` shows which steps fail, and how.
