@@ -86,6 +86,14 @@ public struct ChildProcess: Sendable {
         return Self.exitCode(status)
     }
 
+    /// ``wait()`` for async code: the blocking `waitpid` runs on a thread of its own, not on one of the few
+    /// threads of Swift's cooperative pool, which other tasks (a load's samplers, a timeout) need meanwhile.
+    public func exitStatus() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: self.wait()) }.start()
+        }
+    }
+
     /// The exit status if the child has exited (reaping it), nil while it runs.
     public func exitStatusIfExited() -> Int32? {
         var status: Int32 = 0

@@ -37,6 +37,34 @@ public enum Shell {
         return output.text
     }
 
+    // The same three for async code. Swift picks these in an async context (the caller writes `await`): they
+    // wait for the program on a thread of their own (``ChildProcess/exitStatus()``), where the ones above would
+    // hold one of the cooperative pool's threads (two on a 2-core machine) for the whole of a `swift build`.
+
+    @discardableResult
+    public static func capture(_ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil) async throws -> Output {
+        let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("lab-\(UUID().uuidString).out")
+        defer { try? FileManager.default.removeItem(at: outputFile) }
+        let child = try ChildProcess.spawn(arguments, in: directory, environment: environment, output: .file(outputFile.path))
+        let status = await child.exitStatus()
+        let data = (try? Data(contentsOf: outputFile)) ?? Data()
+        return Output(status: status, text: String(decoding: data, as: UTF8.self))
+    }
+
+    @discardableResult
+    public static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil) async throws -> Int32 {
+        try await ChildProcess.spawn(arguments, in: directory, environment: environment).exitStatus()
+    }
+
+    @discardableResult
+    public static func checked(_ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil) async throws -> String {
+        let output = try await self.capture(arguments, in: directory, environment: environment)
+        guard output.status == 0 else {
+            throw LabError("`\(arguments.joined(separator: " "))` failed (exit \(output.status)):\n\(output.text)")
+        }
+        return output.text
+    }
+
     /// The full path of `program` on PATH, or nil.
     public static func which(_ program: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"

@@ -55,15 +55,15 @@ public struct SwiftBuild: Sendable {
     /// - Parameter streamOutput: show the compiler's progress (first builds take minutes).
     /// - Returns: the path of the copied binary.
     /// - Throws: ``BuildFailed`` with the compiler output.
-    public func build(_ scenario: Scenario, product: String, streamOutput: Bool) throws -> URL {
+    public func build(_ scenario: Scenario, product: String, streamOutput: Bool) async throws -> URL {
         try self.prepareScratch(for: scenario)
         let arguments = self.arguments(for: scenario, product: product)
         if streamOutput {
             // SwiftPM warns about a dependency's CMakeLists.txt files on every build: not the learner's concern.
             let filtered = ["bash", "-o", "pipefail", "-c", "\"$@\" 2>&1 | sed -u '\(Self.unhandledFilesWarning)'", "build"] + arguments
-            guard try Shell.run(filtered) == 0 else { throw BuildFailed(output: "") }
+            guard try await Shell.run(filtered) == 0 else { throw BuildFailed(output: "") }
         } else {
-            let output = try Shell.capture(arguments)
+            let output = try await Shell.capture(arguments)
             guard output.status == 0 else { throw BuildFailed(output: output.text) }
         }
         return try self.install(scenario, product: product)

@@ -39,7 +39,7 @@ public struct CompanionService: LabService {
         let builder = SwiftBuild(paths: self.paths)
         let binary =
             build
-            ? try builder.build(self.scenario, product: self.product, streamOutput: false)
+            ? try await builder.build(self.scenario, product: self.product, streamOutput: false)
             : try builder.install(self.scenario, product: self.product)
         var environment = ProcessInfo.processInfo.environment
         environment["HTTP_HOST"] = "127.0.0.1"

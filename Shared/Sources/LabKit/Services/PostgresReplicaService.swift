@@ -69,7 +69,7 @@ public struct PostgresReplicaService: LabService {
         try cluster.prepareFolders()
         var environment = ProcessInfo.processInfo.environment
         environment["PGPASSWORD"] = try PostgresCluster.adminPassword(paths: self.paths)
-        try Shell.checked(
+        try await Shell.checked(
             cluster.asServerUser([
                 cluster.program("pg_basebackup"), "-h", "127.0.0.1", "-p", String(PostgresCluster.port), "-U", PostgresCluster.adminUser,
                 "-D", cluster.data.path, "-R", "-X", "stream", "--checkpoint=fast",

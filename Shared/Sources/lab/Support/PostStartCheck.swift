@@ -21,7 +21,7 @@ struct PostStartCheck {
             let scenario = try Scenario(folder: folder)
             _ = await stopScenario(scenario, paths: self.paths)
             for attempt in 1...2 {
-                let status = try Shell.run(["bash", script, scenario.folderName], in: self.paths.root, environment: environment)
+                let status = try await Shell.run(["bash", script, scenario.folderName], in: self.paths.root, environment: environment)
                 let health = ServerProcess.healthStatus(port: scenario.manifest.port)
                 if status != 0 || health != 200 {
                     say(

@@ -17,6 +17,6 @@ func withScenarioServer<T: Sendable>(
     _ = try await prepareScenario(scenario, paths: paths)
     let product = fixed ? "server-fixed" : "server"
     printStep("building \(product) (release)...")
-    _ = try SwiftBuild(paths: paths).build(scenario, product: product, streamOutput: true)
+    _ = try await SwiftBuild(paths: paths).build(scenario, product: product, streamOutput: true)
     return try await ServerRun(scenario: scenario, paths: paths).with(product) { try await body(product) }
 }

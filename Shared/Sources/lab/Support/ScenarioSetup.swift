@@ -80,3 +80,16 @@ func scenarioState(_ scenario: Scenario, paths: LabPaths) -> String? {
         ? "\(product) running in the background: " + instances.map { "\($0.instance.label) pid \($0.pid)" }.joined(separator: ", ")
         : "\(product) running in the background (pid \(pid)) on \(scenario.serverURL)"
 }
+
+/// Refuses to load or check a scenario whose port another scenario's server answers (most of them share 8080):
+/// the numbers would be about the wrong program, and a check would judge it.
+func ensureNotAnotherScenariosServer(_ scenario: Scenario, paths: LabPaths) throws {
+    guard scenarioState(scenario, paths: paths) == nil else { return }
+    let others = try paths.scenarioFolders().map { try Scenario(folder: $0) }
+        .filter { $0.folderName != scenario.folderName && $0.manifest.port == scenario.manifest.port }
+    guard let other = others.first(where: { scenarioState($0, paths: paths) != nil }) else { return }
+    throw LabError(
+        "\(scenario.serverURL) is answered by scenario \(other.number)'s server (\(other.folderName)), not scenario \(scenario.number)'s. "
+            + "Stop it (./lab stop \(other.number), or Ctrl-C in its terminal), start this one (./lab up \(scenario.number)), then run the command again."
+    )
+}

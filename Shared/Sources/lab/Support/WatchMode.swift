@@ -39,7 +39,7 @@ struct WatchMode {
             "building \(self.product) (release\(firstBuild ? "; the very first build compiles the dependencies and takes several minutes" : ""))..."
         )
         state.record("building \(self.product)")
-        var binary = try builder.build(self.scenario, product: self.product, streamOutput: true)
+        var binary = try await builder.build(self.scenario, product: self.product, streamOutput: true)
         try server.ensurePortsFree(self.instances)
         // One child per instance; nil while an instance is down (it exited, and waits for the next save).
         var children: [Running?] = Array(repeating: nil, count: self.instances.count)
@@ -97,7 +97,7 @@ struct WatchMode {
             printStep("change detected, rebuilding \(self.product)...")
             state.record("rebuilding \(self.product)")
             do {
-                binary = try builder.build(self.scenario, product: self.product, streamOutput: false)
+                binary = try await builder.build(self.scenario, product: self.product, streamOutput: false)
             } catch let failure as SwiftBuild.BuildFailed {
                 say(failure.description)
                 let anyRunning = children.contains { $0 != nil }

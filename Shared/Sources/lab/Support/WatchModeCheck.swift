@@ -21,7 +21,7 @@ struct WatchModeCheck {
         _ = await stopScenario(scenario, paths: self.paths)
 
         // 1. A server killed after running for a while comes back by itself.
-        try Shell.run([lab, "up", "01", "--detach"], in: self.paths.root)
+        try await Shell.run([lab, "up", "01", "--detach"], in: self.paths.root)
         try await Task.sleep(for: .seconds(11))
         let watch = DetachedWatch.process(scenario, paths: self.paths).running()?.pid ?? 0
         let server = Self.children(of: watch).first
@@ -43,7 +43,7 @@ struct WatchModeCheck {
         }
         check(watchProcess.running() != nil, "watch mode still runs after its server exited at start-up")
         check(state?.contains("did not start") == true, "watch mode's state says so: \(state ?? "nothing recorded")")
-        let status = try Shell.capture([lab, "status"], in: self.paths.root).text
+        let status = try await Shell.capture([lab, "status"], in: self.paths.root).text
         check(status.contains("did not start"), "./lab status says the server did not start (not just \"running\")")
         check(watchProcess.logTail(lines: 10_000).contains("log.level"), "watch mode's log shows the server's own error")
         _ = await stopScenario(scenario, paths: self.paths)

@@ -20,6 +20,7 @@ struct Check: LabCommand {
         // Whatever the last check observed no longer holds: a check that stops with an error must not leave
         // its hints behind (./lab hint then asks for a check).
         store.update(scenario.number) { entry in (entry.lastFindings, entry.lastCheckPassed) = (nil, nil) }
+        try ensureNotAnotherScenariosServer(scenario, paths: paths)
         try check.preflight()
         say("Sending the standard load: \(load.users) users for \(Int(load.durationSeconds)) s to \(scenario.serverURL)...")
         let duration = load.durationSeconds

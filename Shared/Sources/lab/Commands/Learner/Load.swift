@@ -20,6 +20,7 @@ struct Load: LabCommand {
 
     func execute() async throws {
         let (paths, scenario) = try self.scenario.resolve()
+        if self.url == nil { try ensureNotAnotherScenariosServer(scenario, paths: paths) }
         // A server still building (or stopped) would only give a wall of connection errors and a FAIL.
         if self.url == nil, ServerProcess.healthStatus(port: scenario.manifest.port) != 200 {
             throw LabError(

@@ -34,7 +34,7 @@ struct Test: LabCommand {
             if status != 0 { failures.append("\(name) (exit \(status))") }
         }
         func stage(_ name: String, _ arguments: [String], in directory: URL? = nil) async throws {
-            try await stage(name) { try Shell.run(arguments, in: directory) }
+            try await stage(name) { try await Shell.run(arguments, in: directory) }
         }
         let scratch = ["--scratch-path", paths.scratch.path]
         let swiftFolders =

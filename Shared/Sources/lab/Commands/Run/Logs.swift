@@ -35,7 +35,7 @@ struct Logs: LabCommand {
             }
             logs = found
         }
-        let status = try Shell.run(["tail", "-n", "60"] + (self.follow ? ["-F"] : []) + logs.map(\.path))
+        let status = try await Shell.run(["tail", "-n", "60"] + (self.follow ? ["-F"] : []) + logs.map(\.path))
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -18,7 +18,7 @@ struct Start: LabCommand {
         let product = self.variant.product
         if !self.variant.fixed { markStarted(scenario, paths: paths) }
         printStep("building \(product) (release)...")
-        let binary = try SwiftBuild(paths: paths).build(scenario, product: product, streamOutput: true)
+        let binary = try await SwiftBuild(paths: paths).build(scenario, product: product, streamOutput: true)
         printStep("starting \(product) and waiting until it answers /health...")
         let started = try await server.startBackground(binary: binary, product: product, databaseURL: url, instances: instances.count)
         let services = try ScenarioServices(scenario: scenario, paths: paths)
@@ -62,7 +62,7 @@ struct Build: LabCommand {
     func execute() async throws {
         let (paths, scenario) = try self.scenario.resolve()
         try SwiftBuild(paths: paths).prepareScratch(for: scenario)
-        let status = try Shell.run(SwiftBuild(paths: paths).arguments(for: scenario) + ["--build-tests"])
+        let status = try await Shell.run(SwiftBuild(paths: paths).arguments(for: scenario) + ["--build-tests"])
         if status != 0 { throw ExitCode(status) }
     }
 }
