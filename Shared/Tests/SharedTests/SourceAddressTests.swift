@@ -128,7 +128,7 @@ struct Nginx {
 
     func waitUntilReady() async throws {
         for _ in 0..<100 {
-            if LocalHTTP.get(port: self.port, path: "/") != nil { return }
+            if await LocalHTTP.get(port: self.port, path: "/") != nil { return }
             try await Task.sleep(for: .milliseconds(50))
         }
         let log = (try? String(contentsOf: self.folder.appendingPathComponent("error.log"), encoding: .utf8)) ?? ""

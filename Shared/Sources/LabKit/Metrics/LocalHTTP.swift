@@ -77,6 +77,18 @@ public enum LocalHTTP {
         return String(decoding: result, as: UTF8.self)
     }
 
+    /// ``get(port:path:timeoutSeconds:sourceAddress:)`` for async code, which Swift picks there (with
+    /// `await`): the blocking socket calls run on a thread of their own, not on one of the cooperative pool's
+    /// few threads, which a load's samplers and timers need meanwhile (a GET may wait up to its timeout).
+    public static func get(port: Int, path: String, timeoutSeconds: Int = 15, sourceAddress: String? = nil) async -> Response? {
+        await withCheckedContinuation { continuation in
+            Thread {
+                let response: Response? = Self.get(port: port, path: path, timeoutSeconds: timeoutSeconds, sourceAddress: sourceAddress)
+                continuation.resume(returning: response)
+            }.start()
+        }
+    }
+
     /// Whether something accepts TCP connections on 127.0.0.1:`port`.
     public static func isListening(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

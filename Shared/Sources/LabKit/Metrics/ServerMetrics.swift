@@ -52,6 +52,19 @@ public struct ServerMetrics: Sendable, Equatable {
         return self.parse(response.body)
     }
 
+    /// ``fetch(port:)`` for async code: the GET runs on a thread of its own (``LocalHTTP``).
+    public static func fetch(port: Int) async -> ServerMetrics? {
+        guard let response = await LocalHTTP.get(port: port, path: "/metrics", timeoutSeconds: 2), response.status == 200 else { return nil }
+        return self.parse(response.body)
+    }
+
+    /// Each instance's metrics, in order (nil where one does not answer).
+    public static func fetch(_ instances: [ServerInstance]) async -> [ServerMetrics?] {
+        var all: [ServerMetrics?] = []
+        for instance in instances { all.append(await self.fetch(port: instance.port)) }
+        return all
+    }
+
     /// The sum of every series named `name` whose labels include `matching`.
     public func sum(_ name: String, matching: (([String: String]) -> Bool)? = nil) -> Double {
         self.samples.filter { $0.name == name && (matching?($0.labels) ?? true) }.reduce(0) { $0 + $1.value }

@@ -135,13 +135,13 @@ public struct ServerMetricsSummary: Sendable, Equatable {
         _ instances: [ServerInstance],
         during body: () async throws -> T
     ) async throws -> (T, ServerMetricsSummary?) {
-        let before = instances.map { ServerMetrics.fetch(port: $0.port) }
+        let before = await ServerMetrics.fetch(instances)
         let peaks = Peaks()
         let result = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 while !Task.isCancelled {
                     // Instances' gauges at the same moment, added up: the peak of the whole fleet.
-                    let now = ServerMetrics(samples: instances.compactMap { ServerMetrics.fetch(port: $0.port) }.flatMap(\.samples))
+                    let now = ServerMetrics(samples: await ServerMetrics.fetch(instances).compactMap { $0 }.flatMap(\.samples))
                     peaks.value.withLock {
                         $0.inUse = max($0.inUse, now.sum("db_pool_connections_in_use"))
                         $0.waiting = max($0.waiting, now.sum("db_pool_requests_waiting"))
@@ -153,7 +153,7 @@ public struct ServerMetricsSummary: Sendable, Equatable {
             defer { group.cancelAll() }
             return try await body()
         }
-        let after = instances.map { ServerMetrics.fetch(port: $0.port) }
+        let after = await ServerMetrics.fetch(instances)
         var pairs: [(instance: ServerInstance, before: ServerMetrics, after: ServerMetrics)] = []
         for (index, instance) in instances.enumerated() {
             if let earlier = before[index], let later = after[index] { pairs.append((instance, earlier, later)) }

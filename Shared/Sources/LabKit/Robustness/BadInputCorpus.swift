@@ -123,7 +123,7 @@ public struct BadInputCorpus: Sendable {
                 if reached { try await self.probe(journey.steps[index], session: &session, report: &report) }
             }
         }
-        if LocalHTTP.get(port: self.scenario.manifest.port, path: "/health", timeoutSeconds: 5)?.status != 200 {
+        if await LocalHTTP.get(port: self.scenario.manifest.port, path: "/health", timeoutSeconds: 5)?.status != 200 {
             report.findings.append(Finding(request: "GET /health", input: "nothing", problem: "no answer after the corpus: the server is down"))
         }
         return report

@@ -75,8 +75,9 @@ public struct FaultDrill: Sendable {
         let instancesBefore = server.runningInstances()
         // Watch mode's server has no pid file, and watch mode starts a crashed one again: its start time
         // (process_start_time_seconds) tells a crash from survival.
-        let startedBefore = self.scenario.allInstances.compactMap { instance in
-            ServerMetrics.fetch(port: instance.port).map { (instance, $0.sum("process_start_time_seconds")) }
+        let instances = self.scenario.allInstances
+        let startedBefore = zip(instances, await ServerMetrics.fetch(instances)).compactMap { instance, metrics in
+            metrics.map { (instance, $0.sum("process_start_time_seconds")) }
         }
         var plan = try await self.scenario.loadPlan(database: self.database)
         plan.durationSeconds = loadSeconds
@@ -92,7 +93,7 @@ public struct FaultDrill: Sendable {
             try await component.stop()
             let restartAt = ContinuousClock.now + downtime
             while ContinuousClock.now < restartAt {
-                let answer = LocalHTTP.get(port: port, path: probe, timeoutSeconds: 6)
+                let answer = await LocalHTTP.get(port: port, path: probe, timeoutSeconds: 6)
                 statuses[answer?.status ?? 0, default: 0] += 1
                 // A failure must say what is wrong: 502 or 503, with a message.
                 if let answer, answer.status >= 500, ![502, 503].contains(answer.status) || answer.body.isEmpty {
@@ -104,7 +105,7 @@ public struct FaultDrill: Sendable {
             try await component.start()
             let restarted = ContinuousClock.now
             while ContinuousClock.now - restarted < .seconds(30) {
-                if LocalHTTP.get(port: port, path: probe, timeoutSeconds: 6)?.status == 200 {
+                if await LocalHTTP.get(port: port, path: probe, timeoutSeconds: 6)?.status == 200 {
                     recovered = (ContinuousClock.now - restarted).seconds
                     break
                 }
@@ -121,7 +122,9 @@ public struct FaultDrill: Sendable {
             problems.append("\(instance.label) crashed (pid \(pid) is gone); see \(server.logFiles.map(\.path).joined(separator: ", "))")
         }
         if instancesBefore.isEmpty {
-            for (instance, started) in startedBefore where ServerMetrics.fetch(port: instance.port)?.sum("process_start_time_seconds") != started {
+            for (instance, started) in startedBefore {
+                let startedNow = await ServerMetrics.fetch(port: instance.port)?.sum("process_start_time_seconds")
+                guard startedNow != started else { continue }
                 problems.append("\(instance.label) crashed and was started again during the drill; ./lab logs \(self.scenario.number) says why")
             }
         }
@@ -149,7 +152,7 @@ public struct FaultDrill: Sendable {
         for instance in instances {
             var last = ""
             for _ in 0..<20 {
-                guard let metrics = ServerMetrics.fetch(port: instance.port) else { break }
+                guard let metrics = await ServerMetrics.fetch(port: instance.port) else { break }
                 let inUse = metrics.sum("db_pool_connections_in_use")
                 let waiting = metrics.sum("db_pool_requests_waiting")
                 last = "db_pool_connections_in_use \(Int(inUse)), db_pool_requests_waiting \(Int(waiting))"
