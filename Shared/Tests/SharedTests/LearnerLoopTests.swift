@@ -21,7 +21,7 @@ struct LearnerLoopTests {
     func everyScenarioHasChecks() throws {
         for folder in self.paths.scenarioFolders() {
             let scenario = try Scenario(folder: folder)
-            let checks = try #require(try LearnerChecks.load(for: scenario), "\(scenario.folderName) has no checks.json")
+            let checks = try #require(try ProblemCatalog.load(for: scenario), "\(scenario.folderName) has no checks.json")
             #expect(!checks.problems.isEmpty)
         }
     }
@@ -65,7 +65,7 @@ struct LearnerLoopTests {
         for (json, expected) in cases {
             try Data(json.utf8).write(to: folder.appendingPathComponent("checks.json"))
             do {
-                _ = try LearnerChecks.load(for: scenario)
+                _ = try ProblemCatalog.load(for: scenario)
                 Issue.record("accepted: \(json)")
             } catch {
                 #expect("\(error)".contains(expected), "\(error)")
@@ -224,7 +224,7 @@ struct LearnerLoopTests {
             #"{"url": "http://127.0.0.1:8080", "users": 100, "durationSeconds": 20, "timeoutSeconds": 5, "elapsedSeconds": 20, "endpoints": [], "totals": "#
             + counts + "}"
         let result = try JSONDecoder().decode(LoadResult.self, from: Data(json.utf8))
-        let problem = try #require(try LearnerChecks.load(for: scenario)?.problems.first)
+        let problem = try #require(try ProblemCatalog.load(for: scenario)?.problems.first)
         let outcome = LearnerCheck.Outcome(
             result: result,
             server: nil,

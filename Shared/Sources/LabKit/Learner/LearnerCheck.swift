@@ -3,7 +3,7 @@ import LoadTestKit
 import PostgresNIO
 
 /// `./lab check`: the scenario's standard load against the learner's running server, then the scenario's
-/// observations (``LearnerChecks``), and a verdict: every target with its measured number, and for each
+/// observations (``ProblemCatalog``), and a verdict: every target with its measured number, and for each
 /// problem still observed, what was seen.
 public struct LearnerCheck: Sendable {
     public let scenario: Scenario
@@ -16,13 +16,13 @@ public struct LearnerCheck: Sendable {
 
     /// A problem of `checks.json` that the check observed, with what it saw.
     public struct Finding: Sendable {
-        public var problem: LearnerChecks.Problem
+        public var problem: ProblemCatalog.Problem
         /// The number or plan line observed.
         public var observed: String
-        /// ``LearnerChecks/Problem/found`` with `{value}` filled in.
+        /// ``ProblemCatalog/Problem/found`` with `{value}` filled in.
         public var message: String
 
-        public init(problem: LearnerChecks.Problem, observed: String, message: String) {
+        public init(problem: ProblemCatalog.Problem, observed: String, message: String) {
             self.problem = problem
             self.observed = observed
             self.message = message
@@ -65,7 +65,7 @@ public struct LearnerCheck: Sendable {
     /// - Parameter progress: called about once a second during the load.
     public func run(progress: (@Sendable (LoadGenerator.Progress) -> Void)? = nil) async throws -> Outcome {
         try self.preflight()
-        let checks = try LearnerChecks.load(for: self.scenario)?.problems ?? []
+        let checks = try ProblemCatalog.load(for: self.scenario)?.problems ?? []
         let plan = try await self.scenario.loadPlan(database: self.database).shortenedForDocsCheck()
         let machine = MachineLoad(paths: self.database.paths)
 
@@ -197,7 +197,7 @@ public struct LearnerCheck: Sendable {
     }
 
     /// The number of the Redis `INFO` field the observation names, from its Redis service.
-    private func redisInfo(_ observe: LearnerChecks.Observation) throws -> Double? {
+    private func redisInfo(_ observe: ProblemCatalog.Observation) throws -> Double? {
         let services = try ScenarioServices(scenario: self.scenario, paths: self.database.paths).all.compactMap { $0 as? RedisService }
         guard let redis = observe.service.map({ name in services.first { $0.name == name } }) ?? services.first else {
             throw LabError("checks.json: redisInfo needs a Redis service in scenario \(self.scenario.number)'s lab.json")
@@ -239,7 +239,7 @@ public struct LearnerCheck: Sendable {
         return text
     }
 
-    static func holds(_ observe: LearnerChecks.Observation, _ value: Double) -> Bool {
+    static func holds(_ observe: ProblemCatalog.Observation, _ value: Double) -> Bool {
         if let above = observe.above { return value > above }
         if let below = observe.below { return value < below }
         return false

@@ -23,7 +23,7 @@ struct Hint: LabCommand {
             )
             return
         }
-        let problems = try LearnerChecks.load(for: scenario)?.problems ?? []
+        let problems = try ProblemCatalog.load(for: scenario)?.problems ?? []
         guard let problem = findings.lazy.compactMap({ id in problems.first { $0.id == id } }).first else {
             if entry.lastCheckPassed == true {
                 say("Your last check passed: nothing left to hint. ./lab progress shows what is next.")

@@ -9,7 +9,7 @@ import LoadTestKit
 /// the check only asks whether the symptom is gone.
 ///
 /// Adding a scenario's checks means adding its `checks.json`; nothing in Shared changes.
-public struct LearnerChecks: Codable, Sendable {
+public struct ProblemCatalog: Codable, Sendable {
     /// In the order a learner should tackle them: `./lab hint` helps with the first one still found.
     public var problems: [Problem]
 
@@ -83,12 +83,12 @@ public struct LearnerChecks: Codable, Sendable {
 
     /// The scenario's checks, or nil when it has no `checks.json`.
     /// - Throws: ``LabError`` naming the file and the problem when it is not valid.
-    public static func load(for scenario: Scenario) throws -> LearnerChecks? {
+    public static func load(for scenario: Scenario) throws -> ProblemCatalog? {
         let file = scenario.file(Self.fileName)
         guard let data = FileManager.default.contents(atPath: file.path) else { return nil }
-        let checks: LearnerChecks
+        let checks: ProblemCatalog
         do {
-            checks = try JSONDecoder().decode(LearnerChecks.self, from: data)
+            checks = try JSONDecoder().decode(ProblemCatalog.self, from: data)
         } catch {
             throw LabError("\(file.path) is not valid: \(error)")
         }
