@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import PostgresNIO
 
 /// An error that means "a real component this request needs is not there right now" and already answers
 /// `503` with a message a learner can act on. A client library whose own error type says exactly that
@@ -27,6 +28,10 @@ public struct ServiceErrorMiddleware<Context: RequestContext>: RouterMiddleware 
         } catch let unavailable as any ServiceUnavailableError {
             context.logger.warning("\(unavailable.message)")
             throw unavailable
+        } catch let transaction as PostgresTransactionError where transaction.closureError is any HTTPResponseError {
+            // The handler answered from inside a transaction (a 502 when the payment failed): the transaction
+            // was rolled back, and its answer stands.
+            throw transaction.closureError!
         } catch {
             if let unavailable = DatabaseUnavailableError.from(error) {
                 context.logger.log(level: unavailable.isKnownOutage ? .debug : .warning, "\(unavailable.message)")

@@ -117,7 +117,7 @@ func buildApplication(_ configuration: LabServerConfiguration) -> some Applicati
                     _ = try await connection.query(named: "fail_order", "UPDATE orders SET status = 'failed' WHERE id = \(orderId)")
                 }
             }
-            throw HTTPError(.badGateway, message: "the payment failed: \(error)")
+            throw error  // a 502 that says why (PaymentClient.swift)
         }
 
         // Step 3: record the payment (one statement, autocommitted).

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Hummingbird
 import NIOCore
 import ServiceLifecycle
 
@@ -29,7 +30,16 @@ final class PaymentClient: Service, Sendable {
     }
 
     /// Charges the buyer's card. Takes as long as the provider takes (about 300 ms).
+    /// - Throws: a 502 for the buyer, with the reason, when the provider cannot be reached or refuses.
     func charge(amountCents: Int, reference: String) async throws -> Charge {
+        do {
+            return try await self.send(amountCents: amountCents, reference: reference)
+        } catch {
+            throw HTTPError(.badGateway, message: "the payment failed: \(error)")
+        }
+    }
+
+    private func send(amountCents: Int, reference: String) async throws -> Charge {
         var request = HTTPClientRequest(url: self.baseURL + "/charges")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
