@@ -1,3 +1,4 @@
+import Foundation
 import Histogram
 import NIOCore
 
@@ -99,8 +100,13 @@ final class LoadStats {
     func noteError(status: Int, body: ByteBuffer?, endpoint: Int) {
         let key = String(status)
         guard self.byEndpoint[endpoint].counts.errorExamples[key] == nil else { return }
-        let text = body.map { String(buffer: $0) } ?? ""
-        let firstLine = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        // JSON may escape "/" as "\/" (Foundation's encoder does): shown to a person, a URL reads better plain.
+        let text = (body.map { String(buffer: $0) } ?? "").replacingOccurrences(of: "\\/", with: "/")
+        // An HTML error page (nginx's 502) says what it is in its title; its first line is only "<html>".
+        let title = text.range(of: "<title>").flatMap { start in
+            text.range(of: "</title>", range: start.upperBound..<text.endIndex).map { "\(text[start.upperBound..<$0.lowerBound]) (an HTML page)" }
+        }
+        let firstLine = title ?? text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
         self.byEndpoint[endpoint].counts.errorExamples[key] = firstLine.isEmpty ? "(empty body)" : String(firstLine.prefix(200))
     }
 

@@ -57,6 +57,14 @@ struct LoadGeneratorTests {
         #expect(example.contains("bad"), "the 400's body, not an empty one: \(example)")
     }
 
+    @Test("an HTML error page is quoted by its title, not by its first line (\"<html>\")")
+    func htmlErrorExample() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let result = try await LoadGenerator.run(self.plan(server.url, path: "/bad-gateway"))
+        #expect(result.totals.errorExamples["502"] == "502 Bad Gateway (an HTML page)")
+    }
+
     @Test("a server that does not answer in time: every request is a timeout failure")
     func timeouts() async throws {
         let server = try await TestServer.start()

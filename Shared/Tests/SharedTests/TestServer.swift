@@ -35,6 +35,10 @@ struct TestServer {
         router.get("/metrics-test") { _, _ in "ok" }
         router.get("/boom") { _, _ -> String in throw TestFailure() }
         router.get("/teapot") { _, _ -> String in throw HTTPError(.badRequest, message: "bad") }
+        router.get("/bad-gateway") { _, _ -> Response in
+            let page = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>nginx</body>\r\n</html>\r\n"
+            return Response(status: .badGateway, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: page)))
+        }
         // For journeys: a login that sets a cookie and answers JSON, a page that needs the cookie, a note
         // written and read back, and a read that answers the previous note (stale data with a 200).
         router.post("/login") { request, _ -> Response in
