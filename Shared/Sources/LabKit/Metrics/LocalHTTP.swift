@@ -78,14 +78,11 @@ public enum LocalHTTP {
     }
 
     /// ``get(port:path:timeoutSeconds:sourceAddress:)`` for async code, which Swift picks there (with
-    /// `await`): the blocking socket calls run on a thread of their own, not on one of the cooperative pool's
-    /// few threads, which a load's samplers and timers need meanwhile (a GET may wait up to its timeout).
+    /// `await`): the blocking socket calls (a GET may wait up to its timeout) run on a thread of their own
+    /// (``onThreadOfItsOwn(_:)``).
     public static func get(port: Int, path: String, timeoutSeconds: Int = 15, sourceAddress: String? = nil) async -> Response? {
-        await withCheckedContinuation { continuation in
-            Thread {
-                let response: Response? = Self.get(port: port, path: path, timeoutSeconds: timeoutSeconds, sourceAddress: sourceAddress)
-                continuation.resume(returning: response)
-            }.start()
+        await onThreadOfItsOwn { () -> Response? in
+            Self.get(port: port, path: path, timeoutSeconds: timeoutSeconds, sourceAddress: sourceAddress)
         }
     }
 

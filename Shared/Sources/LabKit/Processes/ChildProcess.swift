@@ -86,12 +86,9 @@ public struct ChildProcess: Sendable {
         return Self.exitCode(status)
     }
 
-    /// ``wait()`` for async code: the blocking `waitpid` runs on a thread of its own, not on one of the few
-    /// threads of Swift's cooperative pool, which other tasks (a load's samplers, a timeout) need meanwhile.
+    /// ``wait()`` for async code: the blocking `waitpid` runs on a thread of its own (``onThreadOfItsOwn(_:)``).
     public func exitStatus() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: self.wait()) }.start()
-        }
+        await onThreadOfItsOwn { self.wait() }
     }
 
     /// The exit status if the child has exited (reaping it), nil while it runs.

@@ -26,17 +26,6 @@ public struct FileLock: Sendable {
         return try await body()
     }
 
-    /// The same for synchronous setup, which blocks its thread while it waits.
-    public func withLockBlocking<T>(_ body: () throws -> T) throws -> T {
-        let descriptor = try self.open()
-        defer { close(descriptor) }
-        while flock(descriptor, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw self.error("lock") }
-        }
-        defer { flock(descriptor, LOCK_UN) }
-        return try body()
-    }
-
     private func open() throws -> Int32 {
         try FileManager.default.createDirectory(at: self.url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let descriptor = Glibc.open(self.url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)

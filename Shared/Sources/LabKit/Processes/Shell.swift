@@ -13,12 +13,34 @@ public enum Shell {
     /// inherit a pipe's write end, and reading "until end of file" would then wait for ever.
     @discardableResult
     public static func capture(_ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil) throws -> Output {
+        let (child, outputFile) = try self.spawnCapturing(arguments, in: directory, environment: environment)
+        return self.output(status: child.wait(), in: outputFile)
+    }
+
+    /// Starts `arguments` with stdout and stderr going to a new temporary file.
+    private static func spawnCapturing(_ arguments: [String], in directory: URL?, environment: [String: String]?) throws -> (ChildProcess, URL) {
         let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("lab-\(UUID().uuidString).out")
+        do {
+            return (try ChildProcess.spawn(arguments, in: directory, environment: environment, output: .file(outputFile.path)), outputFile)
+        } catch {
+            try? FileManager.default.removeItem(at: outputFile)
+            throw error
+        }
+    }
+
+    /// What a captured program printed (its file is removed), with its exit status.
+    private static func output(status: Int32, in outputFile: URL) -> Output {
         defer { try? FileManager.default.removeItem(at: outputFile) }
-        let child = try ChildProcess.spawn(arguments, in: directory, environment: environment, output: .file(outputFile.path))
-        let status = child.wait()
         let data = (try? Data(contentsOf: outputFile)) ?? Data()
         return Output(status: status, text: String(decoding: data, as: UTF8.self))
+    }
+
+    /// The output of a program that must succeed; otherwise an error that quotes it.
+    private static func succeeded(_ output: Output, _ arguments: [String]) throws -> String {
+        guard output.status == 0 else {
+            throw LabError("`\(arguments.joined(separator: " "))` failed (exit \(output.status)):\n\(output.text)")
+        }
+        return output.text
     }
 
     /// Runs `arguments` with the terminal attached (output streams to the learner), returns the exit status.
@@ -30,11 +52,7 @@ public enum Shell {
     /// Like ``capture(_:in:environment:)`` but throws with the program's output when it fails.
     @discardableResult
     public static func checked(_ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil) throws -> String {
-        let output = try self.capture(arguments, in: directory, environment: environment)
-        guard output.status == 0 else {
-            throw LabError("`\(arguments.joined(separator: " "))` failed (exit \(output.status)):\n\(output.text)")
-        }
-        return output.text
+        try self.succeeded(try self.capture(arguments, in: directory, environment: environment), arguments)
     }
 
     // The same three for async code. Swift picks these in an async context (the caller writes `await`): they
@@ -43,12 +61,8 @@ public enum Shell {
 
     @discardableResult
     public static func capture(_ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil) async throws -> Output {
-        let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("lab-\(UUID().uuidString).out")
-        defer { try? FileManager.default.removeItem(at: outputFile) }
-        let child = try ChildProcess.spawn(arguments, in: directory, environment: environment, output: .file(outputFile.path))
-        let status = await child.exitStatus()
-        let data = (try? Data(contentsOf: outputFile)) ?? Data()
-        return Output(status: status, text: String(decoding: data, as: UTF8.self))
+        let (child, outputFile) = try self.spawnCapturing(arguments, in: directory, environment: environment)
+        return self.output(status: await child.exitStatus(), in: outputFile)
     }
 
     @discardableResult
@@ -58,11 +72,7 @@ public enum Shell {
 
     @discardableResult
     public static func checked(_ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil) async throws -> String {
-        let output = try await self.capture(arguments, in: directory, environment: environment)
-        guard output.status == 0 else {
-            throw LabError("`\(arguments.joined(separator: " "))` failed (exit \(output.status)):\n\(output.text)")
-        }
-        return output.text
+        try self.succeeded(try await self.capture(arguments, in: directory, environment: environment), arguments)
     }
 
     /// The full path of `program` on PATH, or nil.
