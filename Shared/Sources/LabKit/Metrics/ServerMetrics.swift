@@ -46,13 +46,8 @@ public struct ServerMetrics: Sendable, Equatable {
         return ServerMetrics(samples: samples)
     }
 
-    /// `GET /metrics` on 127.0.0.1:`port`; nil when the server does not answer.
-    public static func fetch(port: Int) -> ServerMetrics? {
-        guard let response = LocalHTTP.get(port: port, path: "/metrics", timeoutSeconds: 2), response.status == 200 else { return nil }
-        return self.parse(response.body)
-    }
-
-    /// ``fetch(port:)`` for async code: the GET runs on a thread of its own (``LocalHTTP``).
+    /// `GET /metrics` on 127.0.0.1:`port`; nil when the server does not answer. Async: the GET runs on a thread
+    /// of its own (``LocalHTTP``).
     public static func fetch(port: Int) async -> ServerMetrics? {
         guard let response = await LocalHTTP.get(port: port, path: "/metrics", timeoutSeconds: 2), response.status == 200 else { return nil }
         return self.parse(response.body)
