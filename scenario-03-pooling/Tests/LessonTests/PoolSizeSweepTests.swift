@@ -46,9 +46,12 @@ extension LessonTests {
         #expect(rate(short, 20) <= 1.25 * rate(short, 10))
         #expect(rate(short, 50) <= 1.25 * rate(short, 10))
         #expect(rate(short, 10) >= 3 * rate(held, 10), "the same 10 connections do far more when nobody keeps one waiting")
-        // Past the ceiling (100 connection slots, 3 reserved): the pool cannot open, requests fail.
+        // Past the ceiling (100 connection slots, 3 reserved): the pool gets at most 95 connections. With short holds
+        // it stops serving (postgres-nio queues every request once it failed to open one). With held connections
+        // it sometimes keeps lending the 95 it has (seen: 459 and 581 req/s against 802 at 50, in one run; close
+        // to 0 in another): never better than a pool inside the budget, which is the lesson.
         for size in [100, 200] {
-            #expect(rate(held, size) < 0.5 * rate(held, 50), "held, pool \(size): should collapse at the ceiling")
+            #expect(rate(held, size) < rate(held, 50), "held, pool \(size): no better than 50 past the ceiling")
             #expect(rate(short, size) < 0.5 * rate(short, 10), "short, pool \(size): should collapse at the ceiling")
         }
     }
