@@ -48,10 +48,11 @@ extension LessonTests {
         #expect(rate(short, 10) >= 3 * rate(held, 10), "the same 10 connections do far more when nobody keeps one waiting")
         // Past the ceiling (100 connection slots, 3 reserved): the pool gets at most 95 connections. With short holds
         // it stops serving (postgres-nio queues every request once it failed to open one). With held connections
-        // it sometimes keeps lending the 95 it has (seen: 459 and 581 req/s against 802 at 50, in one run; close
-        // to 0 in another): never better than a pool inside the budget, which is the lesson.
+        // it sometimes keeps lending the 95 it has (seen: 459 and 581 req/s against 802 at 50 in one run, 763
+        // against 765 in another, close to 0 in a third): no faster than a pool inside the budget, with the same
+        // 25% allowance for noise as the short-hold curve above.
         for size in [100, 200] {
-            #expect(rate(held, size) < rate(held, 50), "held, pool \(size): no better than 50 past the ceiling")
+            #expect(rate(held, size) <= 1.25 * rate(held, 50), "held, pool \(size): no faster than 50 past the ceiling")
             #expect(rate(short, size) < 0.5 * rate(short, 10), "short, pool \(size): should collapse at the ceiling")
         }
     }
