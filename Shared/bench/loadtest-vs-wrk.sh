@@ -42,7 +42,7 @@ row() {
 loadtest_row() {  # round, label, binary, extra options
   local cpu
   cpu=$(measure "$3" "$url" --users "$users" --duration "$seconds" --threads 1 ${4:+"$4"})
-  row "$1" "$2" "$(awk '/Throughput/ {print $2}' "$out")" "$(awk '/Requests sent/ {gsub(",", "", $3); print $3}' "$out")" "$cpu"
+  row "$1" "$2" "$(awk '/Throughput/ {print $(NF - 1)}' "$out")" "$(awk '/Requests sent/ {gsub(",", "", $3); print $3}' "$out")" "$cpu"
 }
 
 printf "%-6s %-9s %12s %12s %16s\n" round tool "req/s" "requests" "CPU µs/request"
