@@ -66,6 +66,10 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Settings for a `PostgresClient` pool of `size` connections.
+    ///
+    /// `plan_cache_mode = force_custom_plan`: the lab servers prepare each statement once per connection, and
+    /// PostgreSQL still plans every run with its real values, so the plan a server runs is the one a learner
+    /// sees with `EXPLAIN ANALYZE` and those values (see `NamedStatement` in LabServer).
     public func clientConfiguration(size: Int) -> PostgresClient.Configuration {
         var configuration = PostgresClient.Configuration(
             host: self.host,
@@ -76,6 +80,7 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
             tls: .disable
         )
         configuration.options.maximumConnections = size
+        configuration.options.additionalStartupParameters = [("plan_cache_mode", "force_custom_plan")]
         return configuration
     }
 }

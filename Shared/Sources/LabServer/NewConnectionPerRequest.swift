@@ -42,6 +42,9 @@ public struct NewConnectionPerRequest: Sendable {
         self.metrics.connectionOpened(kind: "per_request")
         // Counted in use while the work runs; answered with a 503 if PostgreSQL closes the connection under it.
         let metrics = self.metrics
-        return try await connection.closing { connection in try await Borrow.run(on: connection, metrics: metrics, body) }
+        // Used once, so its queries are not prepared (``NamedStatement``): that would only add a round trip.
+        return try await NamedStatement.$connectionIsReused.withValue(false) {
+            try await connection.closing { connection in try await Borrow.run(on: connection, metrics: metrics, body) }
+        }
     }
 }
