@@ -24,9 +24,22 @@ final class DatabaseMetrics: Sendable {
     let reachable: Gauge
     /// Connection ids the pool has handed out; a new id means the pool opened a new connection.
     private let seenPoolConnections = Mutex<Set<Int>>([])
+    /// `db_query_duration_seconds` by query name (names are written in the servers' code: bounded).
+    private let queryDurations: MetricHandles<String, DurationHistogram>
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
+        self.queryDurations = MetricHandles { name in
+            registry.makeDurationHistogram(
+                descriptor: .init(
+                    metricName: "db_query_duration",
+                    unitName: "seconds",
+                    helpText: "How long each named query took inside PostgreSQL, network round trip included."
+                ),
+                labels: [("query", name)],
+                buckets: LabMetrics.latencyBuckets
+            )
+        }
         self.connectionsInUse = registry.makeGauge(
             descriptor: .init(
                 metricName: "db_pool_connections_in_use",
@@ -115,14 +128,6 @@ final class DatabaseMetrics: Sendable {
 
     /// Records how long one named query took (`db_query_duration_seconds{query="..."}`).
     func recordQuery(name: String, duration: Duration) {
-        self.registry.makeDurationHistogram(
-            descriptor: .init(
-                metricName: "db_query_duration",
-                unitName: "seconds",
-                helpText: "How long each named query took inside PostgreSQL, network round trip included."
-            ),
-            labels: [("query", name)],
-            buckets: LabMetrics.latencyBuckets
-        ).record(duration)
+        self.queryDurations[name].record(duration)
     }
 }

@@ -8,6 +8,15 @@ struct HTTPMetrics: Sendable {
 
     let registry: PrometheusCollectorRegistry
     let inFlight: Gauge
+    private let series: MetricHandles<Labels, (Counter, DurationHistogram)>
+
+    /// The labels of one request series. Label values are bounded: routes are patterns, methods and status
+    /// codes are few.
+    struct Labels: Hashable, Sendable {
+        var route: String
+        var method: HTTPRequest.Method
+        var status: Int
+    }
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
@@ -18,6 +27,27 @@ struct HTTPMetrics: Sendable {
                 helpText: "Requests the server has started but not yet answered."
             )
         )
+        self.series = MetricHandles { key in
+            let labels = [("route", key.route), ("method", key.method.rawValue), ("status", String(key.status))]
+            let counter = registry.makeCounter(
+                descriptor: .init(
+                    metricName: "http_requests",
+                    unitName: "total",
+                    helpText: "Requests answered, by route, method and status code."
+                ),
+                labels: labels
+            )
+            let histogram = registry.makeDurationHistogram(
+                descriptor: .init(
+                    metricName: "http_request_duration",
+                    unitName: "seconds",
+                    helpText: "How long requests took to answer, by route, method and status code (errors included)."
+                ),
+                labels: labels,
+                buckets: LabMetrics.latencyBuckets
+            )
+            return (counter, histogram)
+        }
     }
 
     /// Counts one finished request and records how long it took, whatever its outcome.
@@ -27,23 +57,8 @@ struct HTTPMetrics: Sendable {
     ///   - status: the status sent back, including 5xx produced from a thrown error.
     ///   - duration: time from the request reaching the middleware to the response being ready.
     func record(route: String, method: HTTPRequest.Method, status: HTTPResponse.Status, duration: Duration) {
-        let labels = [("route", route), ("method", method.rawValue), ("status", String(status.code))]
-        self.registry.makeCounter(
-            descriptor: .init(
-                metricName: "http_requests",
-                unitName: "total",
-                helpText: "Requests answered, by route, method and status code."
-            ),
-            labels: labels
-        ).increment()
-        self.registry.makeDurationHistogram(
-            descriptor: .init(
-                metricName: "http_request_duration",
-                unitName: "seconds",
-                helpText: "How long requests took to answer, by route, method and status code (errors included)."
-            ),
-            labels: labels,
-            buckets: LabMetrics.latencyBuckets
-        ).record(duration)
+        let (counter, histogram) = self.series[Labels(route: route, method: method, status: status.code)]
+        counter.increment()
+        histogram.record(duration)
     }
 }
