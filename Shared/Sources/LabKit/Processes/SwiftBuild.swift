@@ -20,13 +20,23 @@ public struct SwiftBuild: Sendable {
         return arguments
     }
 
+    /// Names the scenario whose build plan the shared build folder holds (``prepareScratch(for:)``).
+    private var lastScenarioMarker: URL { self.paths.scratch.appendingPathComponent("lab-last-scenario") }
+
+    /// After a build of the Shared package in the shared build folder: SwiftPM's cached plan is Shared's now, so
+    /// the next scenario build must plan again (otherwise: "No target named 'server-fixed-...' in build description").
+    /// The `lab` script does the same after rebuilding the tool.
+    public func forgetLastScenario() {
+        try? FileManager.default.removeItem(at: self.lastScenarioMarker)
+    }
+
     /// Makes the shared build folder safe for `scenario`. Every scenario names its targets alike (`server`,
     /// `server-fixed`, `LessonTests`), and SwiftPM keeps build products by target name: after building
     /// scenario 01, a build of scenario 02's `server` can find 01's files and decide there is nothing to do
     /// (seen: 02's database served by 01's binary). So when the scenario changes, SwiftPM's cached build plan
     /// and the scenario targets' products are removed first; they rebuild in seconds, the dependencies stay.
     public func prepareScratch(for scenario: Scenario) throws {
-        let marker = self.paths.scratch.appendingPathComponent("lab-last-scenario")
+        let marker = self.lastScenarioMarker
         if (try? String(contentsOf: marker, encoding: .utf8)) == scenario.folderName { return }
         let fm = FileManager.default
         let release = self.paths.scratch.appendingPathComponent("release")

@@ -49,6 +49,7 @@ struct Test: LabCommand {
                 "build Shared + tests (release)",
                 ["swift", "build", "-c", "release", "--package-path", shared, "--build-tests"] + scratch
             )
+            SwiftBuild(paths: paths).forgetLastScenario()
         }
         // Started once, here, before anything needs it: the service tests' suites run in parallel and would
         // otherwise race to create it on a fresh machine.
