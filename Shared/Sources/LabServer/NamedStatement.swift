@@ -6,9 +6,9 @@ import Synchronization
 ///
 /// Why: postgres-nio's `query(_:)` sends every query as an unnamed statement, so PostgreSQL parses and analyses
 /// the same SQL text again on every request, and the server encodes it and decodes its description again.
-/// Measured on scenario 01's lookup (wrk, 100 connections, 2 cores): PostgreSQL spent 53 µs of CPU per request
+/// Measured on scenario 01's lookup (wrk, 100 connections, 2 cores): PostgreSQL spent 55 µs of CPU per request
 /// that way, 42 µs with the statement prepared once per connection (issue 21's benchmark,
-/// `Shared/bench/server-vs-pgbench-and-express.sh`).
+/// `Shared/bench/server-vs-pgbench-and-express.sh`, 3 interleaved rounds).
 ///
 /// postgres-nio prepares statements only for types whose SQL is a static property (`PostgresPreparedStatement`),
 /// while the scenario servers write their SQL inline, where a learner reads it. This bridges the two: the
@@ -21,8 +21,8 @@ import Synchronization
 /// generic plan made without the values, which can differ from what `EXPLAIN ANALYZE` with real values shows
 /// (a pattern search, a skewed column). The lab's connections set `plan_cache_mode = force_custom_plan`
 /// (``DatabaseURL/clientConfiguration(size:)``), so every run is planned with its values, as before; only the
-/// parsing is saved. Measured on the same lookup with generic plans: 28 µs, the rest of the saving, left on
-/// the table for fidelity.
+/// parsing is saved. Measured on the same lookup with generic plans: 26 to 30 µs, the rest of the saving, left
+/// on the table for fidelity.
 struct NamedStatement: PostgresPreparedStatement {
     /// The SQL of the statement being executed and the name it is prepared under on every connection.
     struct Text: Sendable {
