@@ -11,6 +11,9 @@
 #
 # Usage: Shared/bench/server-vs-pgbench-and-express.sh [ROUNDS] [SECONDS]
 #   Starts `./lab start 01 --fixed` if nothing answers on port 8080 (stop it afterwards with ./lab stop 01).
+#   pgbench sends the lookup exactly as the server does: prepared once per connection, planned with its values
+#   on every run (plan_cache_mode=force_custom_plan, see NamedStatement.swift). PGBENCH_GENERIC_PLANS=1 lets
+#   PostgreSQL switch to a generic plan instead, as pgbench does by default (more tps, not what the server asks).
 #   COMPARE_WITH=/path/to/an/older/server-fixed adds a row per round for that binary (on port 8092), for
 #   before/after tables of a change to the shared server code.
 #   Express is skipped, with a message, unless `node` can require express and pg: Debian's node-express and
@@ -151,7 +154,9 @@ pgbench_run() {
   local pg_before pg_after children
   rm -f "$work"/pgb.*
   children=$(backends); pg_before=$(ticks "$postgres_pid" +children)
-  /usr/bin/time -f "%U %S" -o "$work/time" pgbench -h 127.0.0.1 -p 54329 -U lab -n -M prepared -c 20 -j 1 \
+  local plans="-c plan_cache_mode=force_custom_plan"
+  [ "${PGBENCH_GENERIC_PLANS:-0}" = 1 ] && plans=""
+  PGOPTIONS="$plans" /usr/bin/time -f "%U %S" -o "$work/time" pgbench -h 127.0.0.1 -p 54329 -U lab -n -M prepared -c 20 -j 1 \
     -T "$seconds" -f "$work/lookup.sql" -l --log-prefix="$work/pgb" scenario_01 > "$work/out" 2>&1
   settle "$children"; pg_after=$(ticks "$postgres_pid" +children)
   cat "$work"/pgb.* | awk '{ print $3 }' | sort -n > "$work/latencies"
