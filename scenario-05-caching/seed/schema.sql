@@ -28,3 +28,6 @@ CREATE TABLE IF NOT EXISTS reviews (
     created_at  timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS reviews_product_idx ON reviews (product_id, created_at DESC);
+
+-- Products added through the API (POST /products) get ids from here; the seed fills 1 to 20,000.
+CREATE SEQUENCE IF NOT EXISTS products_new_id START WITH 10000001;

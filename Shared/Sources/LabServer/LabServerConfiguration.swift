@@ -27,6 +27,9 @@ public struct LabServerConfiguration: Sendable, Equatable {
     /// `INSTANCE_NAME`: which instance this is (`a`, `b`...) when several run behind a load balancer; nil when
     /// the server runs alone. Named in every answer (`X-Instance`) and every log line.
     public var instanceName: String?
+    /// `REDIS_URL` (`redis://127.0.0.1:63790`): the scenario's Redis, set by the lab when the scenario has one;
+    /// nil otherwise. A URL, parsed by LabRedis's `RedisConfiguration(url:)`, so this module needs no Redis client.
+    public var redisURL: String?
 
     /// The native runner's PostgreSQL: loopback, port 54329, role `lab`, one database per scenario.
     public static func defaultDatabaseURL(database: String) -> String {
@@ -57,6 +60,7 @@ public struct LabServerConfiguration: Sendable, Equatable {
         self.poolSize = try Self.positiveInt(reader, key: "database.pool.size", expected: "a number of connections from 1 to 10000")
         self.poolTimeout = try Self.positiveInt(reader, key: "database.pool.timeout.ms", expected: "milliseconds from 1 to 10000000")
             .map { .milliseconds($0) }
+        self.redisURL = reader.string(forKey: "redis.url")
         if let name = reader.string(forKey: "instance.name") {
             guard !name.isEmpty, name.count <= 20, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
                 throw ConfigurationError(key: "instance.name", value: name, expected: "a short name of letters, digits and -")

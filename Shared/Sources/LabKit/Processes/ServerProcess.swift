@@ -51,7 +51,7 @@ public struct ServerProcess: Sendable {
         return wiped
     }
 
-    /// The environment an instance runs with: its port, its name and its database.
+    /// The environment an instance runs with: its port, its name, its database and its Redis (`REDIS_URL`).
     public func environment(databaseURL: DatabaseURL, instance: ServerInstance) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["HTTP_PORT"] = String(instance.port)
@@ -60,6 +60,10 @@ public struct ServerProcess: Sendable {
         var url = "postgres://\(databaseURL.username)"
         if let password = databaseURL.password { url += ":\(password)" }
         environment["DATABASE_URL"] = url + "@\(databaseURL.host):\(databaseURL.port)/\(databaseURL.database)"
+        // The scenario's Redis (natively and in Compose alike, it answers on loopback at the port lab.json gives).
+        for redis in self.scenario.manifest.services ?? [] where redis.kind == RedisService.kind && (redis.name ?? "redis") == "redis" {
+            if let port = redis.port { environment["REDIS_URL"] = "redis://127.0.0.1:\(port)" }
+        }
         return environment
     }
 
