@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import LabRedis
 import LabServer
@@ -26,9 +27,20 @@ func buildApplication(_ configuration: LabServerConfiguration) throws -> some Ap
     )
 
     let router = LabApplication.makeRouter()  // adds /health and /metrics
+    // EXPERIMENT (branch): the obvious first cache, cache-aside with a TTL, no invalidation, no coalescing.
+    let ttl = Int(ProcessInfo.processInfo.environment["EXP_TTL"] ?? "10") ?? 10
+    let trendingCache = RedisCache(name: "trending", redis: redis, timeToLive: .seconds(ttl))
+    let productCache = RedisCache(name: "products", redis: redis, timeToLive: .seconds(60))
+    @Sendable func json(_ text: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+    @Sendable func encode<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
 
     // GET /trending - the 20 products that sold the most in the shop's last 7 days. The same for everyone.
-    router.get("/trending") { _, _ -> Trending in
+    router.get("/trending") { _, _ -> Response in
+        json(try await trendingCache.value(for: "trending") {
         let rows = try await database.withConnection { connection in
             try await connection.query(
                 named: "trending",
@@ -41,15 +53,18 @@ func buildApplication(_ configuration: LabServerConfiguration) throws -> some Ap
                 """
             )
         }
-        return Trending(products: try rows.map(TrendingProduct.init))
+        return try encode(Trending(products: try rows.map(TrendingProduct.init)))
+        })
     }
 
     // GET /products/42 - a product, its average rating and its 5 latest reviews.
-    router.get("/products/{id}") { _, context -> ProductPage in
+    router.get("/products/{id}") { _, context -> Response in
         let id = try context.parameters.require("id", as: Int.self)
-        return try await database.withConnection { connection in
-            try await ProductPage.load(id, on: connection)
-        }
+        return json(try await productCache.value(for: "product:\(id)") {
+            try encode(try await database.withConnection { connection in
+                try await ProductPage.load(id, on: connection)
+            })
+        })
     }
 
     // POST /products {"name": "Cedar Lamp", "category": "home", "priceCents": 2499} - a new product.
