@@ -27,10 +27,7 @@ func buildApplication(_ configuration: LabServerConfiguration) throws -> some Ap
     )
 
     let router = LabApplication.makeRouter()  // adds /health and /metrics
-    // EXPERIMENT (branch): the obvious first cache, cache-aside with a TTL, no invalidation, no coalescing.
-    let ttl = Int(ProcessInfo.processInfo.environment["EXP_TTL"] ?? "10") ?? 10
-    let trendingCache = RedisCache(name: "trending", redis: redis, timeToLive: .seconds(ttl))
-    let productCache = RedisCache(name: "products", redis: redis, timeToLive: .seconds(60))
+    let cache = ShopCache(redis: redis, logger: logger)  // ShopCache.swift: the four fixes
     @Sendable func json(_ text: String) -> Response {
         Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
@@ -40,7 +37,7 @@ func buildApplication(_ configuration: LabServerConfiguration) throws -> some Ap
 
     // GET /trending - the 20 products that sold the most in the shop's last 7 days. The same for everyone.
     router.get("/trending") { _, _ -> Response in
-        json(try await trendingCache.value(for: "trending") {
+        json(try await cache.value(cache.trending, key: "trending") {
         let rows = try await database.withConnection { connection in
             try await connection.query(
                 named: "trending",
@@ -60,7 +57,7 @@ func buildApplication(_ configuration: LabServerConfiguration) throws -> some Ap
     // GET /products/42 - a product, its average rating and its 5 latest reviews.
     router.get("/products/{id}") { _, context -> Response in
         let id = try context.parameters.require("id", as: Int.self)
-        return json(try await productCache.value(for: "product:\(id)") {
+        return json(try await cache.value(cache.products, key: ShopCache.productKey(id)) {
             try encode(try await database.withConnection { connection in
                 try await ProductPage.load(id, on: connection)
             })
@@ -87,7 +84,7 @@ func buildApplication(_ configuration: LabServerConfiguration) throws -> some Ap
     router.patch("/products/{id}/price") { request, context -> ProductPage in
         let id = try context.parameters.require("id", as: Int.self)
         let change = try await request.decode(as: PriceChange.self, context: context)
-        return try await database.withConnection { connection in
+        let page = try await database.withConnection { connection in
             let rows = try await connection.query(
                 named: "change_price",
                 "UPDATE products SET price_cents = \(change.priceCents), updated_at = now() WHERE id = \(id) RETURNING id"
@@ -95,6 +92,8 @@ func buildApplication(_ configuration: LabServerConfiguration) throws -> some Ap
             guard !rows.isEmpty else { throw HTTPError(.notFound, message: "no product \(id)") }
             return try await ProductPage.load(id, on: connection)
         }
+        await cache.productChanged(id)
+        return page
     }
 
     // POST /products/42/reviews {"rating": 5, "body": "Love it"} - a review, shown on the product page at once.
@@ -112,6 +111,7 @@ func buildApplication(_ configuration: LabServerConfiguration) throws -> some Ap
             )
         }
         guard let row = rows.first else { throw HTTPError(.notFound, message: "no product \(id)") }
+        await cache.productChanged(id)
         return EditedResponse(status: .created, response: try Review(row))
     }
 

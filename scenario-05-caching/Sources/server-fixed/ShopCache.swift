@@ -1,0 +1,112 @@
+import LabRedis
+import Logging
+import Synchronization
+
+/// The shop's cache: Redis in front of PostgreSQL, for the two pages everyone reads.
+///
+/// The obvious first cache is "look in Redis; on a miss, ask PostgreSQL and store the answer for a while"
+/// (cache-aside with a time to live, `RedisCache.value(for:compute:)`). It makes the shop fast, and then it bites
+/// four ways. Each fix below is marked FIX 1 to FIX 4 with what it costs.
+final class ShopCache: Sendable {
+    // FIX 1 (memory): every key has a time to live, so Redis only holds what was read recently, however many
+    // products there are. The trending page may be up to 30 seconds old: a product decision ("trending this week"
+    // does not need to be to-the-second), written down here where everyone sees it.
+    let trending: RedisCache
+    // Product pages live 60 seconds at most, and are deleted as soon as they change (FIX 2).
+    let products: RedisCache
+    private let coalescer = Coalescer()
+    private let health: RedisHealth
+
+    init(redis: RedisPool, logger: Logger) {
+        self.trending = RedisCache(name: "trending", redis: redis, timeToLive: .seconds(30))
+        self.products = RedisCache(name: "products", redis: redis, timeToLive: .seconds(60))
+        self.health = RedisHealth(logger: logger)
+    }
+
+    /// The cached value for `key`, or `compute`d (by one request at a time per key) and cached.
+    func value(_ cache: RedisCache, key: String, compute: @escaping @Sendable () async throws -> String) async throws -> String {
+        if let cached = await self.read(cache, key) { return cached }
+        // FIX 3 (stampede): when a popular key expires, hundreds of requests miss at the same moment. Without
+        // this, each one runs the 300 ms query: the database drowns every 30 seconds. Here the first miss
+        // computes, and every other request for the same key waits for that one answer instead.
+        // Cost: a few requests wait up to one query's time; each instance of the server computes once per expiry.
+        return try await self.coalescer.run(key) {
+            let value = try await compute()
+            await self.write(cache, key, value)
+            return value
+        }
+    }
+
+    /// FIX 2 (stale reads): after a change is saved in PostgreSQL, delete the cached page, so the next read
+    /// builds it again from the new data. (Without this, the old price is served until the time to live runs out.)
+    /// Cost: one more Redis command per write; a read racing the write can still store the old page, for at most
+    /// the time to live.
+    func productChanged(_ id: Int) async {
+        do {
+            try await self.products.invalidate(Self.productKey(id))
+            self.health.answered()
+        } catch {
+            self.health.failed(error)
+        }
+    }
+
+    static func productKey(_ id: Int) -> String { "product:\(id)" }
+
+    // FIX 4 (Redis down): the cache is an optimisation, not a dependency. When Redis does not answer, every
+    // read counts as a miss and every write is skipped: the shop answers from PostgreSQL (slower) instead of
+    // failing, and uses Redis again by itself when it is back. Cost: while Redis is away the database takes the
+    // whole load (coalescing keeps the trending query to one at a time).
+
+    private func read(_ cache: RedisCache, _ key: String) async -> String? {
+        do {
+            let value = try await cache.get(key)
+            self.health.answered()
+            return value
+        } catch {
+            self.health.failed(error)
+            return nil
+        }
+    }
+
+    private func write(_ cache: RedisCache, _ key: String, _ value: String) async {
+        do {
+            try await cache.set(key, to: value)
+            self.health.answered()
+        } catch {
+            self.health.failed(error)
+        }
+    }
+}
+
+/// One computation per key at a time: concurrent callers for the same key share its result.
+actor Coalescer {
+    private var running: [String: Task<String, any Error>] = [:]
+
+    func run(_ key: String, _ work: @escaping @Sendable () async throws -> String) async throws -> String {
+        if let task = self.running[key] { return try await task.value }
+        let task = Task { try await work() }  // not cancelled with the first caller: the others need its answer
+        self.running[key] = task
+        defer { self.running[key] = nil }
+        return try await task.value
+    }
+}
+
+/// Says once that Redis stopped answering and once that it is back, instead of a line per request.
+final class RedisHealth: Sendable {
+    private let down = Mutex(false)
+    private let logger: Logger
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func answered() {
+        guard self.down.withLock({ down in defer { down = false }; return down }) else { return }
+        self.logger.notice("Redis answers again: caching again")
+    }
+
+    func failed(_ error: any Error) {
+        guard !self.down.withLock({ down in defer { down = true }; return down }) else { return }
+        self.logger.warning("Redis does not answer (\(error)): serving from PostgreSQL until it is back")
+    }
+}
