@@ -19,15 +19,17 @@ func buildApplication(_ configuration: LabServerConfiguration) throws -> some Ap
         acquireTimeout: configuration.poolTimeout ?? .seconds(2),
         logger: logger
     )
-    // Redis runs beside PostgreSQL (./lab status shows both) and this pool is connected to it. Nothing uses it yet.
-    let redis = RedisPool(
-        configuration: try RedisConfiguration(url: configuration.redisURL ?? "redis://127.0.0.1:63790"),
-        size: 10,
-        logger: logger
-    )
+    // FIX 4 (Redis down, continued; ShopCache.swift has the rest): a cache must answer fast or not at all.
+    // A Redis that is stopped refuses at once, but a paused or overloaded one just does not answer: with the
+    // default 5 s timeouts every request would wait 5 s for it, far longer than the database takes. 100 ms is
+    // many times what Redis needs on this network, and short enough that giving up costs a user nothing.
+    var redisConfiguration = try RedisConfiguration(url: configuration.redisURL ?? "redis://127.0.0.1:63790")
+    redisConfiguration.commandTimeout = .milliseconds(100)
+    redisConfiguration.connectTimeout = .milliseconds(250)
+    let redis = RedisPool(configuration: redisConfiguration, size: 10, acquireTimeout: .milliseconds(100), logger: logger)
+    let cache = ShopCache(redis: redis, logger: logger)  // ShopCache.swift: the four fixes
 
     let router = LabApplication.makeRouter()  // adds /health and /metrics
-    let cache = ShopCache(redis: redis, logger: logger)  // ShopCache.swift: the four fixes
     @Sendable func json(_ text: String) -> Response {
         Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }

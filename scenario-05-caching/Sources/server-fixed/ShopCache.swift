@@ -16,16 +16,24 @@ final class ShopCache: Sendable {
     let products: RedisCache
     private let coalescer = Coalescer()
     private let health: RedisHealth
+    private let switches: LessonSwitches
 
-    init(redis: RedisPool, logger: Logger) {
-        self.trending = RedisCache(name: "trending", redis: redis, timeToLive: .seconds(30))
-        self.products = RedisCache(name: "products", redis: redis, timeToLive: .seconds(60))
+    init(redis: RedisPool, logger: Logger, switches: LessonSwitches = LessonSwitches()) {
+        self.trending = RedisCache(name: "trending", redis: redis, timeToLive: switches.timeToLive ? .seconds(30) : nil)
+        self.products = RedisCache(name: "products", redis: redis, timeToLive: switches.timeToLive ? .seconds(60) : nil)
         self.health = RedisHealth(logger: logger)
+        self.switches = switches
     }
 
     /// The cached value for `key`, or `compute`d (by one request at a time per key) and cached.
     func value(_ cache: RedisCache, key: String, compute: @escaping @Sendable () async throws -> String) async throws -> String {
+        guard self.switches.failOpen else { return try await cache.value(for: key) { try await compute() } }
         if let cached = await self.read(cache, key) { return cached }
+        guard self.switches.coalescing else {
+            let value = try await compute()
+            await self.write(cache, key, value)
+            return value
+        }
         // FIX 3 (stampede): when a popular key expires, hundreds of requests miss at the same moment. Without
         // this, each one runs the 300 ms query: the database drowns every 30 seconds. Here the first miss
         // computes, and every other request for the same key waits for that one answer instead.
@@ -42,6 +50,7 @@ final class ShopCache: Sendable {
     /// Cost: one more Redis command per write; a read racing the write can still store the old page, for at most
     /// the time to live.
     func productChanged(_ id: Int) async {
+        guard self.switches.invalidation else { return }
         do {
             try await self.products.invalidate(Self.productKey(id))
             self.health.answered()

@@ -1,0 +1,19 @@
+import Foundation
+
+/// Turns one fix off at a time, for the lesson test, which proves each fix is needed by running this server
+/// without it (the obvious first cache has none of them). Every switch is on unless its environment variable says
+/// `off`, e.g. `CACHE_INVALIDATION=off`. You can ignore this file.
+struct LessonSwitches: Sendable {
+    /// FIX 1: keys expire (`CACHE_TTL=off` keeps them until Redis drops them).
+    var timeToLive = Self.isOn("CACHE_TTL")
+    /// FIX 2: a change deletes the cached page (`CACHE_INVALIDATION=off`).
+    var invalidation = Self.isOn("CACHE_INVALIDATION")
+    /// FIX 3: one computation per key at a time (`CACHE_COALESCING=off`).
+    var coalescing = Self.isOn("CACHE_COALESCING")
+    /// FIX 4: Redis errors fall back to PostgreSQL (`CACHE_FAIL_OPEN=off`: they become 503s).
+    var failOpen = Self.isOn("CACHE_FAIL_OPEN")
+
+    static func isOn(_ name: String) -> Bool {
+        ProcessInfo.processInfo.environment[name]?.lowercased() != "off"
+    }
+}
