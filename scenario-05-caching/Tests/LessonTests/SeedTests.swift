@@ -2,9 +2,7 @@ import LabKit
 import LabTesting
 import Testing
 
-/// Scenario 05's lesson (in progress on this branch: only the data so far).
-@Suite("Scenario 05 lesson (integration: PostgreSQL, Redis, real load)", .serialized)
-struct LessonTests {
+extension LessonTests {
     @Test("seeding is deterministic and idempotent, popularity is skewed, and trending is real work")
     func seeding() async throws {
         let lesson = try Lesson(scenarioNumber: "05", file: #filePath)

@@ -1,0 +1,81 @@
+import Foundation
+import LabKit
+import LabTesting
+import LoadTestKit
+import Testing
+
+/// Scenario 05's lesson, proven with the real server, PostgreSQL and Redis under the standard load (100 users,
+/// 20 s): without a cache the database drowns in the same aggregate; the obvious cache (cache-aside with a time to
+/// live) is fast but serves stale prices, stampedes when trending expires and fails when Redis does; each fix of
+/// `server-fixed` turned off on its own brings its problem back; with all of them every target is met.
+/// In progress on the `scenario-05` branch: memory (no TTL, maxmemory) and the Redis-down phase come next.
+@Suite("Scenario 05 lesson (integration: PostgreSQL, Redis, real load)", .serialized)
+struct LessonTests {
+    @Test("no cache drowns the database; the obvious cache is stale and stampedes; each fix alone is needed; the fixed cache meets the targets")
+    func cacheLesson() async throws {
+        let lesson = try Lesson(scenarioNumber: "05", file: #filePath)
+        try await lesson.prepare()
+        let allOff = ["CACHE_TTL": "off", "CACHE_INVALIDATION": "off", "CACHE_COALESCING": "off", "CACHE_FAIL_OPEN": "off"]
+
+        let naive = try await Self.run(lesson, "server", "no cache")
+        let obvious = try await Self.run(lesson, "server-fixed", "the obvious cache", environment: allOff)
+        let noInvalidation = try await Self.run(lesson, "server-fixed", "no invalidation", environment: ["CACHE_INVALIDATION": "off"])
+        let noCoalescing = try await Self.run(lesson, "server-fixed", "no coalescing", environment: ["CACHE_COALESCING": "off"])
+        let fixed = try await Self.run(lesson, "server-fixed", "fixed")
+
+        // No cache: the same 300 ms aggregate for every visitor; the pool fills, requests wait and give up.
+        #expect(!naive.result.passes(lesson.targets))
+        #expect(naive.result.totals.successRate < 50, "\(naive.result.totals.successRate)%")
+
+        // The obvious cache is fast (many times the naive throughput) but wrong and spiky.
+        #expect(obvious.result.totals.requestsPerSecond > 20 * naive.result.totals.requestsPerSecond)
+        #expect(try Self.step("new price › see the new price", obvious.result).counts.wrongAnswers > 100, "stale prices")
+        #expect(obvious.trendingQueries > 2, "a stampede: \(obvious.trendingQueries) aggregates for one expiry")
+        #expect(!obvious.result.passes(lesson.targets))
+
+        // One fix missing at a time: its problem comes back.
+        #expect(try Self.step("new price › see the new price", noInvalidation.result).counts.wrongAnswers > 100)
+        #expect(noCoalescing.trendingQueries > 2, "\(noCoalescing.trendingQueries) aggregates for one expiry")
+
+        // Fixed: every target, not one stale answer, one aggregate per expiry (two at most, allowing a slow one).
+        #expect(fixed.result.passes(lesson.targets))
+        for endpoint in fixed.result.endpoints {
+            #expect(endpoint.counts.wrongAnswers == 0 && endpoint.counts.httpErrors.isEmpty, "\(endpoint.name): \(endpoint.counts)")
+        }
+        #expect(fixed.trendingQueries <= 2, "\(fixed.trendingQueries) aggregates")
+        #expect(fixed.result.totals.latency.p99 * 3 < Double(lesson.targets.maxP99Milliseconds ?? 250), "a wide margin under the p99 target")
+
+        print("LESSON SUMMARY (trending: aggregates PostgreSQL ran during the run, with a 30 s time to live)")
+        for run in [naive, obvious, noInvalidation, noCoalescing, fixed] {
+            print(
+                "  \(run.label): \(Int(run.result.totals.requestsPerSecond)) req/s, \(String(format: "%.2f", run.result.totals.successRate))% as expected, "
+                    + "p99 \(Int(run.result.totals.latency.p99)) ms, stale \(run.result.totals.wrongAnswers), trending aggregates \(run.trendingQueries)"
+            )
+        }
+    }
+
+    // MARK: - Helpers
+
+    struct Run: Sendable {
+        var label: String
+        var result: LoadResult
+        /// How many times PostgreSQL ran the trending aggregate during the run (pg_stat_statements).
+        var trendingQueries: Int
+    }
+
+    /// An empty cache and fresh statement counts, then the standard load against `product`.
+    static func run(_ lesson: Lesson, _ product: String, _ label: String, environment: [String: String] = [:]) async throws -> Run {
+        _ = try await Shell.run(["redis-cli", "-p", "63790", "FLUSHALL"])
+        try await lesson.database.execute("SELECT pg_stat_statements_reset()", on: lesson.scenario)
+        let result = try await lesson.measure(product, label: label, environment: environment)
+        let calls = try await lesson.database.strings(
+            "SELECT coalesce(sum(calls), 0)::text FROM pg_stat_statements WHERE query LIKE '%sum(quantity)%' AND query NOT LIKE '%pg_stat_statements%'",
+            on: lesson.scenario
+        )
+        return Run(label: label, result: result, trendingQueries: Int(calls.first ?? "0") ?? 0)
+    }
+
+    static func step(_ name: String, _ result: LoadResult) throws -> LoadResult.Endpoint {
+        try #require(result.endpoints.first { $0.name == name }, "no step \(name)")
+    }
+}
