@@ -100,9 +100,16 @@ actor Coalescer {
     }
 }
 
-/// Says once that Redis stopped answering and once that it is back, instead of a line per request.
+/// Says once that Redis stopped answering and once that it is back, instead of a line per request; and a
+/// command Redis refused (`OOM command not allowed when used memory > 'maxmemory'`) at most once a minute, with
+/// how many there were: the cache being full is worth a line, not ten thousand.
 final class RedisHealth: Sendable {
-    private let down = Mutex(false)
+    private struct State {
+        var down = false
+        var refusals = 0
+        var lastRefusalLine: ContinuousClock.Instant?
+    }
+    private let state = Mutex(State())
     private let logger: Logger
 
     init(logger: Logger) {
@@ -110,12 +117,29 @@ final class RedisHealth: Sendable {
     }
 
     func answered() {
-        guard self.down.withLock({ down in defer { down = false }; return down }) else { return }
-        self.logger.notice("Redis answers again: caching again")
+        let wasDown = self.state.withLock { state in
+            defer { state.down = false }
+            return state.down
+        }
+        if wasDown { self.logger.notice("Redis answers again: caching again") }
     }
 
     func failed(_ error: any Error) {
-        guard !self.down.withLock({ down in defer { down = true }; return down }) else { return }
-        self.logger.warning("Redis does not answer (\(error)): serving from PostgreSQL until it is back")
+        if let refused = error as? RedisServerError {
+            let now = ContinuousClock.now
+            let count = self.state.withLock { state -> Int? in
+                state.refusals += 1
+                if let last = state.lastRefusalLine, now - last < .seconds(60) { return nil }
+                defer { (state.refusals, state.lastRefusalLine) = (0, now) }
+                return state.refusals
+            }
+            if let count { self.logger.warning("Redis refused \(count) command(s) in the last minute, e.g. \(refused): serving from PostgreSQL") }
+            return
+        }
+        let wasDown = self.state.withLock { state in
+            defer { state.down = true }
+            return state.down
+        }
+        if !wasDown { self.logger.warning("Redis does not answer (\(error)): serving from PostgreSQL until it is back") }
     }
 }
