@@ -48,6 +48,7 @@ public struct Lesson: Sendable {
     ///   - instances: how many instances behind the load balancer (default: the scenario's).
     ///   - during: runs once the load has been going for a third of its time, while the server is busy
     ///     (e.g. to read `pg_stat_activity`); its result is returned with the measurement.
+    ///   - before: runs once the services and the server answer, before the load (e.g. to empty a cache).
     public func measure<Observed: Sendable>(
         _ product: String,
         label: String,
@@ -55,9 +56,11 @@ public struct Lesson: Sendable {
         only: [String] = [],
         environment: [String: String] = [:],
         instances: Int? = nil,
-        during: @escaping @Sendable () async throws -> Observed
+        during: @escaping @Sendable () async throws -> Observed,
+        before: @escaping @Sendable () async throws -> Void = {}
     ) async throws -> Measurement<Observed> {
         try await self.withServer(product, environment: environment, instances: instances) {
+            try await before()
             var plan = try await self.scenario.loadPlan(database: self.database)
             if let seconds { plan.durationSeconds = seconds }
             if !only.isEmpty { plan = plan.keepingOnly(only) }

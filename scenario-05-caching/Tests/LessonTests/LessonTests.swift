@@ -21,7 +21,11 @@ struct LessonTests {
         let obvious = try await Self.run(lesson, "server-fixed", "the obvious cache", environment: allOff)
         let noInvalidation = try await Self.run(lesson, "server-fixed", "no invalidation", environment: ["CACHE_INVALIDATION": "off"])
         let noCoalescing = try await Self.run(lesson, "server-fixed", "no coalescing", environment: ["CACHE_COALESCING": "off"])
-        let fixed = try await Self.run(lesson, "server-fixed", "fixed")
+        // The fixed setup also changes redis.conf: `maxmemory-policy allkeys-lru` (the test sets it at runtime).
+        let fixed = try await Self.run(lesson, "server-fixed", "fixed", evictionPolicy: "allkeys-lru")
+        // Redis paused for 5 s in the middle of the load: the obvious cache waits on it, the fixed one falls back.
+        let obviousPaused = try await Self.run(lesson, "server-fixed", "the obvious cache, Redis paused", environment: allOff, pauseRedis: true)
+        let fixedPaused = try await Self.run(lesson, "server-fixed", "fixed, Redis paused", evictionPolicy: "allkeys-lru", pauseRedis: true)
 
         // No cache: the same 300 ms aggregate for every visitor; the pool fills, requests wait and give up.
         #expect(!naive.result.passes(lesson.targets))
@@ -32,6 +36,7 @@ struct LessonTests {
         #expect(try Self.step("new price › see the new price", obvious.result).counts.wrongAnswers > 100, "stale prices")
         #expect(obvious.trendingQueries > 2, "a stampede: \(obvious.trendingQueries) aggregates for one expiry")
         #expect(!obvious.result.passes(lesson.targets))
+        #expect(obvious.refusedForMemory > 0, "keys without a time to live fill maxmemory: writes refused (OOM)")
 
         // One fix missing at a time: its problem comes back.
         #expect(try Self.step("new price › see the new price", noInvalidation.result).counts.wrongAnswers > 100)
@@ -43,13 +48,20 @@ struct LessonTests {
             #expect(endpoint.counts.wrongAnswers == 0 && endpoint.counts.httpErrors.isEmpty, "\(endpoint.name): \(endpoint.counts)")
         }
         #expect(fixed.trendingQueries <= 2, "\(fixed.trendingQueries) aggregates")
+        #expect(fixed.refusedForMemory == 0, "TTLs and allkeys-lru: Redis never refuses a write")
+
+        // Redis paused: the cache is an optimisation, not a dependency.
+        #expect(obviousPaused.result.totals.successRate < 99.5, "\(obviousPaused.result.totals.successRate)%")
+        #expect(fixedPaused.result.totals.successRate >= 99.0, "\(fixedPaused.result.totals.successRate)%")
+        #expect(fixedPaused.result.totals.timeouts == 0)
         #expect(fixed.result.totals.latency.p99 * 3 < Double(lesson.targets.maxP99Milliseconds ?? 250), "a wide margin under the p99 target")
 
         print("LESSON SUMMARY (trending: aggregates PostgreSQL ran during the run, with a 30 s time to live)")
-        for run in [naive, obvious, noInvalidation, noCoalescing, fixed] {
+        for run in [naive, obvious, noInvalidation, noCoalescing, fixed, obviousPaused, fixedPaused] {
             print(
                 "  \(run.label): \(Int(run.result.totals.requestsPerSecond)) req/s, \(String(format: "%.2f", run.result.totals.successRate))% as expected, "
-                    + "p99 \(Int(run.result.totals.latency.p99)) ms, stale \(run.result.totals.wrongAnswers), trending aggregates \(run.trendingQueries)"
+                    + "p99 \(Int(run.result.totals.latency.p99)) ms, stale \(run.result.totals.wrongAnswers), trending aggregates \(run.trendingQueries), "
+                    + "writes refused for memory \(run.refusedForMemory), timeouts \(run.result.totals.timeouts)"
             )
         }
     }
@@ -61,18 +73,45 @@ struct LessonTests {
         var result: LoadResult
         /// How many times PostgreSQL ran the trending aggregate during the run (pg_stat_statements).
         var trendingQueries: Int
+        /// Commands Redis refused because maxmemory was reached (`INFO errorstats`, OOM).
+        var refusedForMemory: Int
     }
 
     /// An empty cache and fresh statement counts, then the standard load against `product`.
-    static func run(_ lesson: Lesson, _ product: String, _ label: String, environment: [String: String] = [:]) async throws -> Run {
-        _ = try await Shell.run(["redis-cli", "-p", "63790", "FLUSHALL"])
+    static func run(
+        _ lesson: Lesson,
+        _ product: String,
+        _ label: String,
+        environment: [String: String] = [:],
+        evictionPolicy: String = "noeviction",
+        pauseRedis: Bool = false
+    ) async throws -> Run {
         try await lesson.database.execute("SELECT pg_stat_statements_reset()", on: lesson.scenario)
-        let result = try await lesson.measure(product, label: label, environment: environment)
+        let result = try await lesson.measure(product, label: label, environment: environment) {
+            if pauseRedis { try await Self.pauseRedis(for: .seconds(5)) }
+        } before: {
+            // The server has started Redis by now (the scenario's services come first).
+            for command in [["FLUSHALL"], ["CONFIG", "RESETSTAT"], ["CONFIG", "SET", "maxmemory-policy", evictionPolicy]] {
+                _ = try await Shell.run(["redis-cli", "-p", "63790"] + command)
+            }
+        }.result
+        let info = try await Shell.capture(["redis-cli", "-p", "63790", "INFO", "errorstats"]).text
+        let refused = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("errorstat_OOM:count=") }
+            .flatMap { Int($0.dropFirst("errorstat_OOM:count=".count).prefix { $0.isNumber }) } ?? 0
         let calls = try await lesson.database.strings(
             "SELECT coalesce(sum(calls), 0)::text FROM pg_stat_statements WHERE query LIKE '%sum(quantity)%' AND query NOT LIKE '%pg_stat_statements%'",
             on: lesson.scenario
         )
-        return Run(label: label, result: result, trendingQueries: Int(calls.first ?? "0") ?? 0)
+        return Run(label: label, result: result, trendingQueries: Int(calls.first ?? "0") ?? 0, refusedForMemory: refused)
+    }
+
+    /// SIGSTOP, then SIGCONT: what a stuck Redis looks like from outside (it accepts connections, answers nothing).
+    static func pauseRedis(for duration: Duration) async throws {
+        let info = try await Shell.capture(["redis-cli", "-p", "63790", "INFO", "server"]).text
+        let pid = try #require(info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("process_id:") }?.dropFirst("process_id:".count))
+        _ = try await Shell.run(["kill", "-STOP", String(pid).trimmingCharacters(in: .whitespaces)])
+        try await Task.sleep(for: duration)
+        _ = try await Shell.run(["kill", "-CONT", String(pid).trimmingCharacters(in: .whitespaces)])
     }
 
     static func step(_ name: String, _ result: LoadResult) throws -> LoadResult.Endpoint {
