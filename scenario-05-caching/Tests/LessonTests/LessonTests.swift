@@ -96,7 +96,8 @@ struct LessonTests {
             }
         }.result
         let info = try await Shell.capture(["redis-cli", "-p", "63790", "INFO", "errorstats"]).text
-        let refused = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("errorstat_OOM:count=") }
+        let refused =
+            info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("errorstat_OOM:count=") }
             .flatMap { Int($0.dropFirst("errorstat_OOM:count=".count).prefix { $0.isNumber }) } ?? 0
         let calls = try await lesson.database.strings(
             "SELECT coalesce(sum(calls), 0)::text FROM pg_stat_statements WHERE query LIKE '%sum(quantity)%' AND query NOT LIKE '%pg_stat_statements%'",
