@@ -12,6 +12,8 @@ struct LessonSwitches: Sendable {
     var coalescing = Self.isOn("CACHE_COALESCING")
     /// FIX 4: Redis errors fall back to PostgreSQL (`CACHE_FAIL_OPEN=off`: they become 503s).
     var failOpen = Self.isOn("CACHE_FAIL_OPEN")
+    /// The trending page's time to live in seconds (`CACHE_TRENDING_TTL=5`: several expiries in one 20 s run).
+    var trendingSeconds = ProcessInfo.processInfo.environment["CACHE_TRENDING_TTL"].flatMap(Int.init).map { max(1, $0) } ?? 30
 
     static func isOn(_ name: String) -> Bool {
         ProcessInfo.processInfo.environment[name]?.lowercased() != "off"

@@ -19,7 +19,7 @@ final class ShopCache: Sendable {
     private let switches: LessonSwitches
 
     init(redis: RedisPool, logger: Logger, switches: LessonSwitches = LessonSwitches()) {
-        self.trending = RedisCache(name: "trending", redis: redis, timeToLive: switches.timeToLive ? .seconds(30) : nil)
+        self.trending = RedisCache(name: "trending", redis: redis, timeToLive: switches.timeToLive ? .seconds(switches.trendingSeconds) : nil)
         self.products = RedisCache(name: "products", redis: redis, timeToLive: switches.timeToLive ? .seconds(60) : nil)
         self.health = RedisHealth(logger: logger)
         self.switches = switches
