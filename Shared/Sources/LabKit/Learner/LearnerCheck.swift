@@ -133,7 +133,8 @@ public struct LearnerCheck: Sendable {
                 let steps = observe.journeySteps ?? [observe.journeyStep].compactMap { $0 }
                 let rates = steps.compactMap { step -> Double? in
                     guard let counts = result.endpoints.first(where: { $0.name == step })?.counts, counts.sent > 0 else { return nil }
-                    return Double(counts.failed) / Double(counts.sent) * 100
+                    let failed = observe.wrongAnswersOnly == true ? counts.wrongAnswers : counts.failed
+                    return Double(failed) / Double(counts.sent) * 100
                 }
                 if let failed = rates.max(), Self.holds(observe, failed) { observed = String(format: "%.1f", failed) }
             }

@@ -61,6 +61,9 @@ public struct ProblemCatalog: Codable, Sendable {
         /// Several steps, where the same problem shows (what I see, and what another user sees): the number is
         /// the highest of their failure percentages.
         public var journeySteps: [String]?
+        /// With ``journeyStep(s)``: count only the answers with the wrong content (a 200 with stale or missing
+        /// data), not errors: a stale cache, told apart from a server that fails outright.
+        public var wrongAnswersOnly: Bool?
         /// A path to ask the load balancer for, 10 times from each of 8 users' addresses, after the load: the
         /// number is the percentage of those users whose 10 answers all came from the same instance
         /// (`X-Instance`). A balancer that takes turns scores 0; a sticky one (`ip_hash`) scores 100.
