@@ -18,7 +18,7 @@ struct Lab: AsyncParsableCommand {
                 subcommands: [Up.self, Watch.self, Start.self, Stop.self, Logs.self, Status.self, Down.self, Build.self]
             ),
             CommandGroup(name: "Is it fixed?", subcommands: [Load.self, Compare.self, Check.self, Hint.self, ProgressCommand.self]),
-            CommandGroup(name: "Its database", subcommands: [Psql.self, Seed.self, Reset.self, Database.self]),
+            CommandGroup(name: "Its database", subcommands: [Psql.self, RedisCLI.self, Seed.self, Reset.self, Database.self]),
             CommandGroup(name: "Faults and bad input", subcommands: [Drill.self, BadInput.self]),
             CommandGroup(name: "For maintainers", subcommands: [Test.self, Docs.self]),
         ]
