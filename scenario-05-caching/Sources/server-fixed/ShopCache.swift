@@ -27,11 +27,10 @@ final class ShopCache: Sendable {
 
     /// The cached value for `key`, or `compute`d (by one request at a time per key) and cached.
     func value(_ cache: RedisCache, key: String, compute: @escaping @Sendable () async throws -> String) async throws -> String {
-        guard self.switches.failOpen else { return try await cache.value(for: key) { try await compute() } }
-        if let cached = await self.read(cache, key) { return cached }
+        if let cached = try await self.read(cache, key) { return cached }
         guard self.switches.coalescing else {
             let value = try await compute()
-            await self.write(cache, key, value)
+            try await self.write(cache, key, value)
             return value
         }
         // FIX 3 (stampede): when a popular key expires, hundreds of requests miss at the same moment. Without
@@ -40,7 +39,7 @@ final class ShopCache: Sendable {
         // Cost: a few requests wait up to one query's time; each instance of the server computes once per expiry.
         return try await self.coalescer.run(key) {
             let value = try await compute()
-            await self.write(cache, key, value)
+            try await self.write(cache, key, value)
             return value
         }
     }
@@ -66,22 +65,24 @@ final class ShopCache: Sendable {
     // failing, and uses Redis again by itself when it is back. Cost: while Redis is away the database takes the
     // whole load (coalescing keeps the trending query to one at a time).
 
-    private func read(_ cache: RedisCache, _ key: String) async -> String? {
+    private func read(_ cache: RedisCache, _ key: String) async throws -> String? {
         do {
             let value = try await cache.get(key)
             self.health.answered()
             return value
         } catch {
+            guard self.switches.failOpen else { throw error }
             self.health.failed(error)
             return nil
         }
     }
 
-    private func write(_ cache: RedisCache, _ key: String, _ value: String) async {
+    private func write(_ cache: RedisCache, _ key: String, _ value: String) async throws {
         do {
             try await cache.set(key, to: value)
             self.health.answered()
         } catch {
+            guard self.switches.failOpen else { throw error }
             self.health.failed(error)
         }
     }

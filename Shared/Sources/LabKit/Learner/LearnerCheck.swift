@@ -102,10 +102,16 @@ public struct LearnerCheck: Sendable {
         let sampled = try await sampling
 
         var findings: [Finding] = []
-        for problem in checks {
+        // Fault phases run their own load: after every other observation has read what the standard load left.
+        let ordered = checks.filter { $0.observe.pauseRedis == nil } + checks.filter { $0.observe.pauseRedis != nil }
+        for problem in ordered {
             let observe = problem.observe
             var observed: String?
-            if let metric = observe.metric {
+            if let service = observe.pauseRedis {
+                let paused = try await self.successRate(whileRedis: service, pausedFor: observe.pauseSeconds ?? 5, plan: plan)
+                let drop = max(0, result.totals.successRate - paused)
+                if Self.holds(observe, drop) { observed = String(format: "%.1f", drop) }
+            } else if let metric = observe.metric {
                 if let value = server.flatMap(metric.value(in:)), Self.holds(observe, value) { observed = Self.format(value) }
             } else if let ratio = observe.ratio {
                 if let value = server.flatMap(ratio.value(in:)), Self.holds(observe, value) { observed = Self.format(value) }
@@ -195,6 +201,25 @@ public struct LearnerCheck: Sendable {
                 try? $0.decode(String.self)
             }.flatMap(Double.init)
         }
+    }
+
+    /// The percentage of a short load answered as expected while the Redis service `name` stops answering for
+    /// `seconds` in its middle (`CLIENT PAUSE`: a stuck Redis, not a stopped one; it resumes by itself).
+    private func successRate(whileRedis name: String, pausedFor seconds: Double, plan: LoadPlan) async throws -> Double {
+        let services = try ScenarioServices(scenario: self.scenario, paths: self.database.paths).all.compactMap { $0 as? RedisService }
+        guard let redis = services.first(where: { $0.name == name }) else {
+            throw LabError("checks.json: pauseRedis names \(name), which is not a Redis service of scenario \(self.scenario.number)")
+        }
+        var faultPlan = plan
+        faultPlan.durationSeconds = seconds + 6
+        let loadPlan = faultPlan
+        async let pause: Void = {
+            try await Task.sleep(for: .seconds(3))
+            _ = try redis.command(["CLIENT", "PAUSE", String(Int(seconds * 1000)), "ALL"])
+        }()
+        let result = try await LoadGenerator.run(loadPlan)
+        try await pause
+        return result.totals.successRate
     }
 
     /// The number of the Redis `INFO` field the observation names, from its Redis service.

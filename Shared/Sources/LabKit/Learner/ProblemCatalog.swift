@@ -68,6 +68,14 @@ public struct ProblemCatalog: Codable, Sendable {
         /// number is the percentage of those users whose 10 answers all came from the same instance
         /// (`X-Instance`). A balancer that takes turns scores 0; a sticky one (`ip_hash`) scores 100.
         public var stickyProbe: String?
+        /// A fault phase: after the load, a second, short load (``pauseSeconds`` + 6 s) during which the Redis
+        /// service of this name stops answering for ``pauseSeconds`` (`CLIENT PAUSE ... ALL`: connections stay
+        /// open, commands wait, as with a stuck or overloaded Redis; natively and in Compose alike). The number is
+        /// how many percentage points fewer requests it answered as expected than the standard load did: a server
+        /// that does not need Redis loses none, whatever its other problems.
+        public var pauseRedis: String?
+        /// With ``pauseRedis``: how long Redis stops answering (default 5 s).
+        public var pauseSeconds: Double?
         public var above: Double?
         public var below: Double?
         /// For ``explain``: the plan contains this text.
@@ -78,6 +86,7 @@ public struct ProblemCatalog: Codable, Sendable {
             [
                 self.metric != nil, self.ratio != nil, self.explain != nil, self.explainPages != nil, self.sql != nil,
                 self.sqlDuringLoad != nil, self.redisInfo != nil, self.journeyStep != nil, self.journeySteps != nil, self.stickyProbe != nil,
+                self.pauseRedis != nil,
             ].filter { $0 }.count
         }
     }
@@ -109,7 +118,7 @@ public struct ProblemCatalog: Codable, Sendable {
             let observe = problem.observe
             guard observe.sourceCount == 1 else {
                 throw fail(
-                    "observe needs exactly one of metric, ratio, explain, explainPages, sql, sqlDuringLoad, redisInfo, journeyStep, journeySteps, stickyProbe"
+                    "observe needs exactly one of metric, ratio, explain, explainPages, sql, sqlDuringLoad, redisInfo, journeyStep, journeySteps, stickyProbe, pauseRedis"
                 )
             }
             let conditions = [observe.above != nil, observe.below != nil, observe.contains != nil].filter { $0 }.count
