@@ -48,6 +48,23 @@ struct RedisServiceTests {
         #expect(redis.learnerFiles == ["redis.conf"], "./lab reset restores the config the learner edits")
     }
 
+    @Test("an edited redis.conf reaches a Redis that is already running (Docker Compose's, or one left running)")
+    func editedConfigIsApplied() async throws {
+        let scenario = try self.scenario(port: TemporaryScenario.freePort())
+        defer { Task { await scenario.remove() } }
+        let redis = try self.redis(scenario)
+        _ = try await redis.start(build: false)
+        let edited = Self.config.replacingOccurrences(of: "allkeys-lru", with: "volatile-lru").replacingOccurrences(of: "8mb", with: "4mb")
+        try edited.write(to: scenario.scenario.file("redis.conf"), atomically: true, encoding: .utf8)
+        let line = try await redis.start(build: false)
+        #expect(line.contains("redis.conf applied (maxmemory 4mb, maxmemory-policy volatile-lru, save , appendonly no)"), "\(line)")
+        #expect(try redis.info()["maxmemory_policy"] == "volatile-lru")
+        #expect(try redis.info()["maxmemory"] == String(4 * 1024 * 1024))
+        try (edited + "\nmaxmemory-policy sometimes-lru\n").write(to: scenario.scenario.file("redis.conf"), atomically: true, encoding: .utf8)
+        await #expect(throws: LabError.self, "a setting Redis refuses names the line") { try await redis.start(build: false) }
+        _ = await redis.stop()
+    }
+
     @Test("after a crash (kill -9) it is seen as stopped, and starts again")
     func restartAfterCrash() async throws {
         let scenario = try self.scenario(port: TemporaryScenario.freePort())

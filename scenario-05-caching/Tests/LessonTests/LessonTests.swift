@@ -8,7 +8,7 @@ import Testing
 /// 20 s): without a cache the database drowns in the same aggregate; the obvious cache (cache-aside with a time to
 /// live) is fast but serves stale prices, stampedes when trending expires and fails when Redis does; each fix of
 /// `server-fixed` turned off on its own brings its problem back; with all of them every target is met.
-/// In progress on the `scenario-05` branch: memory (no TTL, maxmemory) and the Redis-down phase come next.
+/// The fixed setup is `server-fixed` with `redis.fixed.conf`'s eviction policy (the tests set it at runtime).
 @Suite("Scenario 05 lesson (integration: PostgreSQL, Redis, real load)", .serialized)
 struct LessonTests {
     @Test("no cache drowns the database; the obvious cache is stale and stampedes; each fix alone is needed; the fixed cache meets the targets")
@@ -26,20 +26,20 @@ struct LessonTests {
             "server-fixed",
             "no coalescing, 5 s TTL",
             environment: ["CACHE_COALESCING": "off", "CACHE_TRENDING_TTL": "5"],
-            evictionPolicy: "allkeys-lru"
+            evictionPolicy: Self.fixedPolicy
         )
         let fixedShortTTL = try await Self.run(
             lesson,
             "server-fixed",
             "fixed, 5 s TTL",
             environment: ["CACHE_TRENDING_TTL": "5"],
-            evictionPolicy: "allkeys-lru"
+            evictionPolicy: Self.fixedPolicy
         )
-        // The fixed setup also changes redis.conf: `maxmemory-policy allkeys-lru` (the test sets it at runtime).
-        let fixed = try await Self.run(lesson, "server-fixed", "fixed", evictionPolicy: "allkeys-lru")
+        // The fixed setup also changes redis.conf (redis.fixed.conf: `maxmemory-policy allkeys-lru`).
+        let fixed = try await Self.run(lesson, "server-fixed", "fixed", evictionPolicy: Self.fixedPolicy)
         // Redis paused for 5 s in the middle of the load: the obvious cache waits on it, the fixed one falls back.
         let obviousPaused = try await Self.run(lesson, "server-fixed", "the obvious cache, Redis paused", environment: allOff, pauseRedis: true)
-        let fixedPaused = try await Self.run(lesson, "server-fixed", "fixed, Redis paused", evictionPolicy: "allkeys-lru", pauseRedis: true)
+        let fixedPaused = try await Self.run(lesson, "server-fixed", "fixed, Redis paused", evictionPolicy: Self.fixedPolicy, pauseRedis: true)
 
         // No cache: the same 300 ms aggregate for every visitor; the pool fills, requests wait and give up.
         #expect(!naive.result.passes(lesson.targets))
@@ -111,6 +111,17 @@ struct LessonTests {
     }
 
     // MARK: - Helpers
+
+    /// `maxmemory-policy` of the reference's redis.conf (redis.fixed.conf).
+    static var fixedPolicy: String {
+        get throws {
+            let lesson = try Lesson(scenarioNumber: "05", file: #filePath)
+            let file = try #require(lesson.scenario.manifest.fixedConfigs?["redis.conf"])
+            let text = try String(contentsOf: lesson.scenario.file(file), encoding: .utf8)
+            let line = try #require(text.split(whereSeparator: \.isNewline).first { $0.hasPrefix("maxmemory-policy ") })
+            return String(line.dropFirst("maxmemory-policy ".count)).trimmingCharacters(in: .whitespaces)
+        }
+    }
 
     struct Run: Sendable {
         var label: String

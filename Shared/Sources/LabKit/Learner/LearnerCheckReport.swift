@@ -86,6 +86,9 @@ public enum LearnerCheckReport {
             "     \(scenario.folderName)/Sources/server-fixed/  (every change to the code explained in comments)",
         ]
         if let fix = scenario.manifest.fix { lines.append("     \(scenario.folderName)/\(fix)  (the database changes, each explained)") }
+        for (file, fixed) in (scenario.manifest.fixedConfigs ?? [:]).sorted(by: { $0.key < $1.key }) {
+            lines.append("     \(scenario.folderName)/\(fixed)  (the reference's \(file), each change explained)")
+        }
         if first { lines.append("   Compare it with what you did, then answer the Reflect questions of SCENARIO.md.") }
         lines.append("")
         if let reference {
@@ -97,6 +100,9 @@ public enum LearnerCheckReport {
             lines.append("     ./lab start \(n) --fixed; ./lab check \(n); ./lab stop \(n)")
             if scenario.manifest.fix != nil {
                 lines.append("   (with your database as it is: the reference's own indexes are in \(scenario.manifest.fix!))")
+            }
+            for (file, fixed) in (scenario.manifest.fixedConfigs ?? [:]).sorted(by: { $0.key < $1.key }) {
+                lines.append("   (with your \(file) as it is: the reference's own is \(fixed))")
             }
             lines.append("   and start yours again with ./lab up \(n).")
         }

@@ -28,6 +28,9 @@ public struct Scenario: Sendable {
         public var fix: String?
         /// SQL that undoes ``fix`` (the lesson test uses it to measure the naive server again).
         public var undoFix: String?
+        /// The reference's version of a config file the learner edits (`redis.conf` → `redis.fixed.conf`): the
+        /// half of the fix that is not code. The reveal points at it; the lesson test runs with it.
+        public var fixedConfigs: [String: String]?
         /// The real components the scenario runs beside its server (``LabService``): PostgreSQL, a replica,
         /// Redis, nginx in front of the instances, companion programs.
         public var services: [ServiceDeclaration]?

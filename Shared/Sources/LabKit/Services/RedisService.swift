@@ -55,7 +55,7 @@ public struct RedisService: LabService {
         if Self.isExternal { return try await self.waitForExternal() }
         var line: String
         if let (pid, _) = self.process.running() {
-            line = "Redis already running on 127.0.0.1:\(self.port) (pid \(pid))"
+            line = "Redis already running on 127.0.0.1:\(self.port) (pid \(pid)); " + (try self.applyConfig())
         } else {
             let listening = ListeningProcess(process: self.process, port: self.port)
             try listening.ensurePortFree(what: "Redis (\(self.name))")
@@ -83,7 +83,35 @@ public struct RedisService: LabService {
             }
             try await Task.sleep(for: .milliseconds(250))
         }
-        return "Redis (Docker Compose) answers on 127.0.0.1:\(self.port)"
+        return "Redis (Docker Compose) answers on 127.0.0.1:\(self.port); " + (try self.applyConfig())
+    }
+
+    /// Sends each setting of the config file to the running Redis (`CONFIG SET maxmemory-policy allkeys-lru`).
+    /// Redis reads its file only when it starts: without this, a learner's edit of `redis.conf` would wait for a
+    /// restart the lab does not do (Docker Compose's Redis, or one left running).
+    func applyConfig() throws -> String {
+        let text = try String(contentsOf: self.scenario.file(self.config), encoding: .utf8)
+        let settings = Self.settings(in: text)
+        for (name, value) in settings {
+            do {
+                _ = try self.command(["CONFIG", "SET", name, value])
+            } catch {
+                throw LabError("\(self.config): Redis refused `\(name) \(value)`: \(error). Fix that line, then start again.")
+            }
+        }
+        return "\(self.config) applied (\(settings.map { "\($0.name) \($0.value)" }.joined(separator: ", ")))"
+    }
+
+    /// The `name value` lines of a redis.conf, comments and blank lines skipped, quotes around a value removed.
+    static func settings(in text: String) -> [(name: String, value: String)] {
+        text.split(whereSeparator: \.isNewline).compactMap { raw in
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            guard !line.isEmpty, !line.hasPrefix("#") else { return nil }
+            let parts = line.split(maxSplits: 1, whereSeparator: \.isWhitespace)
+            var value = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+            if value.count >= 2, value.first == "\"", value.last == "\"" { value = String(value.dropFirst().dropLast()) }
+            return (String(parts[0]), value)
+        }
     }
 
     public func stop() async -> String? {

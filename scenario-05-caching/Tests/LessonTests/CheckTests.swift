@@ -1,0 +1,48 @@
+import Foundation
+import LabKit
+import LabTesting
+import Testing
+
+extension LessonTests {
+    /// `./lab check 05` tells the stages of a learner's work apart by what it observes: the naive server (no
+    /// cache), the obvious first cache (all four fixes off), the fixed code with the shipped redis.conf (a full
+    /// cache refuses writes), and the reference with its own redis.conf, which passes.
+    @Test("check: no cache, the obvious cache, the fixed code with redis.conf unchanged, and the reference")
+    func learnerCheck() async throws {
+        let lesson = try Lesson(scenarioNumber: "05", file: #filePath)
+        try await lesson.prepare()
+        let allOff = ["CACHE_TTL": "off", "CACHE_INVALIDATION": "off", "CACHE_COALESCING": "off", "CACHE_FAIL_OPEN": "off"]
+        let reference = try Self.withFixedRedisConfig(lesson)
+
+        let naive = try await lesson.check("server", label: "no cache")
+        try await Self.emptyCache()
+        let obvious = try await lesson.check("server-fixed", label: "the obvious cache", environment: allOff)
+        try await Self.emptyCache()
+        let codeOnly = try await lesson.check("server-fixed", label: "fixed code, redis.conf unchanged")
+        try await Self.emptyCache()
+        let fixed = try await reference.check("server-fixed", label: "the reference (server-fixed + redis.fixed.conf)")
+        try await Self.emptyCache()
+
+        #expect(!naive.passed)
+        #expect(naive.findings.map(\.problem.id) == ["same-work-again", "stampede"])
+        #expect(!obvious.passed)
+        #expect(obvious.findings.map(\.problem.id) == ["stale-after-write", "stampede", "cache-full", "redis-is-a-dependency"])
+        // Under noeviction the TTLs alone do not keep 8 MB free: the policy is half of the memory fix.
+        #expect(!codeOnly.passed)
+        #expect(codeOnly.findings.map(\.problem.id).contains("cache-full"), "\(codeOnly.findings.map(\.problem.id))")
+        #expect(fixed.passed, "the reference should pass: \(fixed.findings.map(\.message))")
+    }
+
+    /// The lesson with Redis started from the reference's redis.conf (``Scenario/Manifest/fixedConfigs``).
+    static func withFixedRedisConfig(_ lesson: Lesson) throws -> Lesson {
+        var scenario = lesson.scenario
+        let redis = try #require(scenario.manifest.services?.firstIndex { $0.kind == RedisService.kind })
+        scenario.manifest.services?[redis].config = try #require(scenario.manifest.fixedConfigs?["redis.conf"])
+        return Lesson(scenario: scenario, paths: lesson.paths)
+    }
+
+    /// A cold cache for the next run, as `./lab reset 05` leaves it.
+    static func emptyCache() async throws {
+        _ = try await Shell.run(["redis-cli", "-p", "63790", "FLUSHALL"])
+    }
+}
