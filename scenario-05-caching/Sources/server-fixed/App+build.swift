@@ -27,7 +27,11 @@ func buildApplication(_ configuration: LabServerConfiguration) throws -> some Ap
     var redisConfiguration = try RedisConfiguration(url: configuration.redisURL ?? "redis://127.0.0.1:63790")
     redisConfiguration.commandTimeout = .milliseconds(100)
     redisConfiguration.connectTimeout = .milliseconds(250)
-    let redis = RedisPool(configuration: redisConfiguration, size: 10, acquireTimeout: .milliseconds(100), logger: logger)
+    // CHANGE: 50 connections, not 10. With short timeouts, a request that waits for a free Redis connection
+    // behind 90 others can give up although Redis is fine, and every give-up is a needless trip to PostgreSQL
+    // (or a stale page, for a delete: FIX 2). Unlike PostgreSQL's (a process each, scenario 03), a Redis
+    // connection costs Redis a few kilobytes: size this pool for the requests in flight, not for the cores.
+    let redis = RedisPool(configuration: redisConfiguration, size: 50, acquireTimeout: .milliseconds(250), logger: logger)
     let cache = ShopCache(redis: redis, logger: logger)  // ShopCache.swift: the four fixes
 
     let router = LabApplication.makeRouter()  // adds /health and /metrics
@@ -77,7 +81,8 @@ func buildApplication(_ configuration: LabServerConfiguration) throws -> some Ap
                 VALUES (nextval('products_new_id'), \(new.name), \(new.category), \(new.priceCents), now()) RETURNING id
                 """
             )
-            return try await ProductPage.load(try rows.first!.decode(Int.self), on: connection)
+            guard let row = rows.first else { throw HTTPError(.internalServerError, message: "the new product was not saved") }
+            return try await ProductPage.load(try row.decode(Int.self), on: connection)
         }
         return EditedResponse(status: .created, response: page)
     }

@@ -48,13 +48,20 @@ final class ShopCache: Sendable {
     /// builds it again from the new data. (Without this, the old price is served until the time to live runs out.)
     /// Cost: one more Redis command per write; a read racing the write can still store the old page, for at most
     /// the time to live.
+    /// A failed read is harmless (a miss), a failed delete is not: the old page would stay for up to 60 seconds.
+    /// So the delete is tried 3 times before giving up. If Redis is really away, it gives up (the write is saved,
+    /// the user gets their answer), and the page may be stale for up to its time to live after Redis is back: the
+    /// time to live is the safety net (FIX 1).
     func productChanged(_ id: Int) async {
         guard self.switches.invalidation else { return }
-        do {
-            try await self.products.invalidate(Self.productKey(id))
-            self.health.answered()
-        } catch {
-            self.health.failed(error)
+        for attempt in 1...3 {
+            do {
+                try await self.products.invalidate(Self.productKey(id))
+                self.health.answered()
+                return
+            } catch {
+                if attempt == 3 { self.health.failed(error) }
+            }
         }
     }
 

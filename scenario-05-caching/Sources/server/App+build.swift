@@ -63,7 +63,8 @@ func buildApplication(_ configuration: LabServerConfiguration) throws -> some Ap
                 VALUES (nextval('products_new_id'), \(new.name), \(new.category), \(new.priceCents), now()) RETURNING id
                 """
             )
-            return try await ProductPage.load(try rows.first!.decode(Int.self), on: connection)
+            guard let row = rows.first else { throw HTTPError(.internalServerError, message: "the new product was not saved") }
+            return try await ProductPage.load(try row.decode(Int.self), on: connection)
         }
         return EditedResponse(status: .created, response: page)
     }
