@@ -233,6 +233,39 @@ struct InfrastructureTests {
         }
     }
 
+    @Test("a scenario with Redis: Compose runs it with the same redis.conf on the lab's port, its exporter reads it, the app waits for it")
+    func redisServices() throws {
+        let scenarios = try self.paths.scenarioFolders().map(Scenario.init(folder:))
+            .filter { ($0.manifest.services ?? []).contains { $0.kind == RedisService.kind } }
+        #expect(!scenarios.isEmpty, "scenario 05 runs Redis")
+        for scenario in scenarios {
+            let services = try ScenarioServices(scenario: scenario, paths: self.paths)
+            let redis = try #require(services.all.compactMap { $0 as? RedisService }.first)
+            let compose = try #require(try self.composeConfig(scenario.file("docker-compose.yml"))["services"] as? [String: [String: Any]])
+            let container = try #require(compose["redis"], "\(scenario.folderName)/docker-compose.yml has no redis service")
+            #expect((container["network_mode"] as? String) == "service:postgres")
+            let command = container["command"] as? [String] ?? []
+            #expect(command.starts(with: ["redis-server", "/usr/local/etc/redis/redis.conf"]), "\(command)")
+            #expect(command.contains("--port") && command.contains(String(redis.port)), "the lab's port (\(redis.port)): \(command)")
+            let mounts = (container["volumes"] as? [String] ?? []).map { $0.split(separator: ":").map(String.init) }
+            #expect(
+                mounts.contains {
+                    $0.count >= 2 && URL(fileURLWithPath: $0[0]).standardizedFileURL == scenario.file(redis.config).standardizedFileURL
+                        && $0[1] == "/usr/local/etc/redis/redis.conf"
+                },
+                "the redis container runs the scenario's own \(redis.config): \(mounts)"
+            )
+            let exporter = try #require(compose["redis-exporter"], "no redis-exporter service")
+            #expect((exporter["command"] as? [String] ?? []).contains("-redis.addr=redis://127.0.0.1:\(redis.port)"))
+            #expect((exporter["network_mode"] as? String) == "service:postgres")
+            let environment = (compose["app"]?["environment"] as? [String: Any]) ?? [:]
+            #expect(environment[RedisService.externalVariable] as? String == "external")
+            if let fixed = scenario.manifest.fixedConfigs?[redis.config] {
+                #expect(FileManager.default.fileExists(atPath: scenario.file(fixed).path), "\(fixed) is named in lab.json")
+            }
+        }
+    }
+
     @Test("the Prometheus scrape config passes promtool, and scrapes the app and the exporter on the lab's ports")
     func prometheusConfig() throws {
         let promtool = try #require(Shell.which("promtool"), "promtool is not installed: apt-get install prometheus")
