@@ -48,6 +48,9 @@ public struct ProblemCatalog: Codable, Sendable {
         public var before: String?
         /// A query returning one number, run 10 times during the load; the largest value counts.
         public var sqlDuringLoad: String?
+        /// With ``sqlDuringLoad``: run every 100 ms from the load's start to its end instead, for what happens
+        /// in short bursts (several requests running the same query at once when a cache is empty or expires).
+        public var sampleWholeLoad: Bool?
         /// A field of Redis's `INFO` (`evicted_keys`, `used_memory`) of the Redis ``service``, after the load.
         public var redisInfo: String?
         /// With ``redisInfo``: how much the field grew during the load, instead of its value after it.
