@@ -20,6 +20,8 @@ struct LessonTests {
         let naive = try await Self.run(lesson, "server", "no cache")
         let obvious = try await Self.run(lesson, "server-fixed", "the obvious cache", environment: allOff)
         let noInvalidation = try await Self.run(lesson, "server-fixed", "no invalidation", environment: ["CACHE_INVALIDATION": "off"])
+        // Keys without a time to live under volatile-lru, which may only drop keys that have one: Redis fills up.
+        let noTTL = try await Self.run(lesson, "server-fixed", "no TTL, volatile-lru", environment: ["CACHE_TTL": "off"], evictionPolicy: "volatile-lru")
         // Trending expires every 5 s in these two runs: 4 expiries after the first miss in 20 s.
         let noCoalescing = try await Self.run(
             lesson,
@@ -54,6 +56,7 @@ struct LessonTests {
 
         // One fix missing at a time: its problem comes back.
         #expect(try Self.step("new price › see the new price", noInvalidation.result).counts.wrongAnswers > 100)
+        #expect(noTTL.refusedForMemory > 100, "no TTL: volatile-lru has nothing it may evict, writes are refused")
         #expect(noCoalescing.trendingQueries > 5 * 4, "a stampede every expiry: \(noCoalescing.trendingQueries) aggregates for 5")
         #expect(fixedShortTTL.trendingQueries <= 2 * 5, "at most 2 per expiry: \(fixedShortTTL.trendingQueries) for 5")
         #expect(fixedShortTTL.result.passes(lesson.targets))
@@ -74,7 +77,7 @@ struct LessonTests {
         #expect(fixed.result.totals.latency.p99 * 3 < Double(lesson.targets.maxP99Milliseconds ?? 250), "a wide margin under the p99 target")
 
         print("LESSON SUMMARY (trending: aggregates PostgreSQL ran during the run, with a 30 s time to live)")
-        for run in [naive, obvious, noInvalidation, noCoalescing, fixedShortTTL, fixed, obviousPaused, fixedPaused] {
+        for run in [naive, obvious, noInvalidation, noTTL, noCoalescing, fixedShortTTL, fixed, obviousPaused, fixedPaused] {
             print(
                 "  \(run.label): \(Int(run.result.totals.requestsPerSecond)) req/s, \(String(format: "%.2f", run.result.totals.successRate))% as expected, "
                     + "p99 \(Int(run.result.totals.latency.p99)) ms, stale \(run.result.totals.wrongAnswers), trending aggregates \(run.trendingQueries), "

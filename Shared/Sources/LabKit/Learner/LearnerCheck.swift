@@ -115,6 +115,11 @@ public struct LearnerCheck: Sendable {
         for problem in checks where problem.observe.redisInfo != nil && problem.observe.change == true {
             redisBefore[problem.id] = try self.redisInfo(problem.observe)
         }
+        // And the commands Redis ran, to tell a server that uses it from one that only holds a connection.
+        var redisCommandsBefore: [String: Double] = [:]
+        for problem in checks {
+            if let name = problem.observe.pauseRedis { redisCommandsBefore[problem.id] = try self.redis(named: name).commandsProcessed() }
+        }
         let (result, server) = try await ServerMetricsSummary.observe(self.scenario.allInstances) {
             try await LoadGenerator.run(plan) { progress?($0) }
         }
@@ -127,9 +132,14 @@ public struct LearnerCheck: Sendable {
             let observe = problem.observe
             var observed: String?
             if let service = observe.pauseRedis {
-                let paused = try await self.successRate(whileRedis: service, pausedFor: observe.pauseSeconds ?? 5, plan: plan)
-                let drop = max(0, result.totals.successRate - paused)
-                if Self.holds(observe, drop) { observed = String(format: "%.1f", drop) }
+                // A server that sent Redis (almost) nothing during the load does not depend on it: no fault phase,
+                // whose numbers would only be the noise of whatever else is wrong with it.
+                let used = try self.redis(named: service).commandsProcessed() - (redisCommandsBefore[problem.id] ?? 0)
+                if used >= Self.redisCommandsOfAServerThatUsesIt {
+                    let paused = try await self.successRate(whileRedis: service, pausedFor: observe.pauseSeconds ?? 5, plan: plan)
+                    let drop = max(0, result.totals.successRate - paused)
+                    if Self.holds(observe, drop) { observed = String(format: "%.1f", drop) }
+                }
             } else if let metric = observe.metric {
                 if let value = server.flatMap(metric.value(in:)), Self.holds(observe, value) { observed = Self.format(value) }
             } else if let ratio = observe.ratio {
@@ -233,10 +243,7 @@ public struct LearnerCheck: Sendable {
     /// The percentage of a short load answered as expected while the Redis service `name` stops answering for
     /// `seconds` in its middle (`CLIENT PAUSE`: a stuck Redis, not a stopped one; it resumes by itself).
     private func successRate(whileRedis name: String, pausedFor seconds: Double, plan: LoadPlan) async throws -> Double {
-        let services = try ScenarioServices(scenario: self.scenario, paths: self.database.paths).all.compactMap { $0 as? RedisService }
-        guard let redis = services.first(where: { $0.name == name }) else {
-            throw LabError("checks.json: pauseRedis names \(name), which is not a Redis service of scenario \(self.scenario.number)")
-        }
+        let redis = try self.redis(named: name)
         var faultPlan = plan
         faultPlan.durationSeconds = seconds + 6
         let loadPlan = faultPlan
@@ -247,6 +254,19 @@ public struct LearnerCheck: Sendable {
         let result = try await LoadGenerator.run(loadPlan)
         try await pause
         return result.totals.successRate
+    }
+
+    /// Fewer Redis commands than this during the standard load (the check's own INFO and FLUSHALL, a pool's
+    /// HELLOs) means the server does not use Redis; a cache sends one or two per request, thousands in a load.
+    static let redisCommandsOfAServerThatUsesIt: Double = 1000
+
+    /// The scenario's Redis service of this name (`lab.json`).
+    private func redis(named name: String) throws -> RedisService {
+        let services = try ScenarioServices(scenario: self.scenario, paths: self.database.paths).all.compactMap { $0 as? RedisService }
+        guard let redis = services.first(where: { $0.name == name }) else {
+            throw LabError("checks.json: pauseRedis names \(name), which is not a Redis service of scenario \(self.scenario.number)")
+        }
+        return redis
     }
 
     /// The number of the Redis `INFO` field the observation names, from its Redis service.

@@ -75,7 +75,8 @@ public struct ProblemCatalog: Codable, Sendable {
         /// service of this name stops answering for ``pauseSeconds`` (`CLIENT PAUSE ... ALL`: connections stay
         /// open, commands wait, as with a stuck or overloaded Redis; natively and in Compose alike). The number is
         /// how many percentage points fewer requests it answered as expected than the standard load did: a server
-        /// that does not need Redis loses none, whatever its other problems.
+        /// that does not need Redis loses none, whatever its other problems. Skipped (not observed) when the
+        /// server sent that Redis almost nothing during the standard load: it does not use it.
         public var pauseRedis: String?
         /// With ``pauseRedis``: how long Redis stops answering (default 5 s).
         public var pauseSeconds: Double?

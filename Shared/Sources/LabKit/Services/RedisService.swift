@@ -141,6 +141,11 @@ public struct RedisService: LabService {
         return fields
     }
 
+    /// How many commands Redis has run since it started (`INFO`'s `total_commands_processed`).
+    public func commandsProcessed() throws -> Double {
+        try self.info()["total_commands_processed"].flatMap(Double.init) ?? 0
+    }
+
     /// Sends one command and returns its reply as text: the few words the tooling needs (PING, FLUSHALL,
     /// INFO), over a plain socket, so LabKit needs no Redis client (scenario servers use LabRedis).
     public func command(_ arguments: [String]) throws -> String {
