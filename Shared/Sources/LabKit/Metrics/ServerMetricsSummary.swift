@@ -53,6 +53,21 @@ public struct ServerMetricsSummary: Sendable, Equatable {
         self.acquireTimeoutMilliseconds = after.samples.first { $0.name == "db_pool_acquire_timeout_seconds" }.map { $0.value * 1000 }
     }
 
+    /// Cache lookups during the test, by cache name (`cache_requests_total{cache,result}`, counted by LabRedis's
+    /// `RedisCache` or a server's own `CacheMetrics.record`): hits and misses, busiest cache first.
+    public var cacheLookups: [(cache: String, hits: Double, misses: Double)] {
+        let names = Set(self.after.samples.filter { $0.name == "cache_requests_total" }.compactMap { $0.labels["cache"] })
+        return names.map { name in
+            func count(_ result: String) -> Double {
+                let matching: ([String: String]) -> Bool = { $0["cache"] == name && $0["result"] == result }
+                return self.after.sum("cache_requests_total", matching: matching) - self.before.sum("cache_requests_total", matching: matching)
+            }
+            return (name, count("hit"), count("miss"))
+        }
+        .filter { $0.hits + $0.misses > 0 }
+        .sorted { ($0.hits + $0.misses, $1.cache) > ($1.hits + $1.misses, $0.cache) }
+    }
+
     /// Requests answered between the two samples, `/metrics` and `/health` left out.
     static func requestsAnswered(before: ServerMetrics, after: ServerMetrics) -> Double {
         let appRequests: ([String: String]) -> Bool = { $0["route"] != "/metrics" && $0["route"] != "/health" }
@@ -81,6 +96,15 @@ public struct ServerMetricsSummary: Sendable, Equatable {
             opened += String(format: "  (%.2f per request", perRequest) + (perRequest > 0.5 ? ": a new connection for most requests)" : ")")
         }
         lines.append(row("Database connections opened", opened))
+        for lookup in self.cacheLookups {
+            let total = lookup.hits + lookup.misses
+            lines.append(
+                row(
+                    "Cache \"\(lookup.cache)\": hit ratio",
+                    String(format: "%.1f%%  (%@ hits, %@ misses)", lookup.hits / total * 100, Self.grouped(lookup.hits), Self.grouped(lookup.misses))
+                )
+            )
+        }
         guard self.poolSize > 0 else {
             lines.append(row("Connection pool", "none"))
             return lines.joined(separator: "\n")
@@ -120,6 +144,11 @@ public struct ServerMetricsSummary: Sendable, Equatable {
             )
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `12,345`.
+    static func grouped(_ value: Double) -> String {
+        Int(value).formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))
     }
 
     /// Reads `/metrics` on `port` once a second until `body` returns; nil when the server has no `/metrics`
