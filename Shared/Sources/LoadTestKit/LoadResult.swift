@@ -68,6 +68,9 @@ public struct LoadResult: Codable, Sendable, Equatable {
         /// Requests the server answered, right or wrong (the failures that are not timeouts or connection errors).
         public var answered: Int { self.succeeded + self.httpErrorCount + self.wrongAnswers }
         public var httpErrorCount: Int { self.httpErrors.values.reduce(0, +) }
+        /// Requests that got an error status or no answer (timed out, not connected): the failures that are not
+        /// a 200 with wrong data.
+        public var errors: Int { self.timeouts + self.connectionErrors + self.httpErrorCount }
         /// Percentage of sent requests that succeeded (100 when nothing was sent would hide a dead tool, so 0).
         public var successRate: Double { self.sent == 0 ? 0 : Double(self.succeeded) / Double(self.sent) * 100 }
     }

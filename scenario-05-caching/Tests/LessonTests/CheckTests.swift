@@ -26,7 +26,9 @@ extension LessonTests {
         #expect(!naive.passed)
         #expect(naive.findings.map(\.problem.id) == ["same-work-again", "stampede"])
         #expect(!obvious.passed)
-        #expect(obvious.findings.map(\.problem.id) == ["stale-after-write", "stampede", "cache-full", "redis-is-a-dependency"])
+        // (With Redis full, trending may never get cached: then the database repeats it too, and the check says so.)
+        let obviousFound = Set(obvious.findings.map(\.problem.id))
+        #expect(obviousFound.isSuperset(of: ["stale-after-write", "stampede", "cache-full", "redis-is-a-dependency"]), "\(obviousFound)")
         // Under noeviction the TTLs alone do not keep 8 MB free: the policy is half of the memory fix.
         #expect(!codeOnly.passed)
         #expect(codeOnly.findings.map(\.problem.id).contains("cache-full"), "\(codeOnly.findings.map(\.problem.id))")

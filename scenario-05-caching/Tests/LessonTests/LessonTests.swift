@@ -39,7 +39,8 @@ struct LessonTests {
         )
         // The fixed setup also changes redis.conf (redis.fixed.conf: `maxmemory-policy allkeys-lru`).
         let fixed = try await Self.run(lesson, "server-fixed", "fixed", evictionPolicy: Self.fixedPolicy)
-        // Redis paused for 5 s in the middle of the load: the obvious cache waits on it, the fixed one falls back.
+        // Redis paused for 8 s in the middle of the load (longer than a user waits: the load's 5 s timeout): the obvious
+        // cache waits on it, the fixed one falls back.
         let obviousPaused = try await Self.run(lesson, "server-fixed", "the obvious cache, Redis paused", environment: allOff, pauseRedis: true)
         let fixedPaused = try await Self.run(lesson, "server-fixed", "fixed, Redis paused", evictionPolicy: Self.fixedPolicy, pauseRedis: true)
 
@@ -70,10 +71,11 @@ struct LessonTests {
         #expect(fixed.trendingQueries <= 2, "\(fixed.trendingQueries) aggregates")
         #expect(fixed.refusedForMemory == 0, "TTLs and allkeys-lru: Redis never refuses a write")
 
-        // Redis paused: the cache is an optimisation, not a dependency.
-        #expect(obviousPaused.result.totals.successRate < 99.5, "\(obviousPaused.result.totals.successRate)%")
+        // Redis paused: the cache is an optimisation, not a dependency. The obvious cache's users wait on Redis
+        // and give up; the fixed shop answers every one of them from PostgreSQL.
+        #expect(obviousPaused.result.totals.errors > 50, "\(obviousPaused.result.totals.errors) errors or no answer")
         #expect(fixedPaused.result.totals.successRate >= 99.0, "\(fixedPaused.result.totals.successRate)%")
-        #expect(fixedPaused.result.totals.timeouts == 0)
+        #expect(fixedPaused.result.totals.errors == 0, "\(fixedPaused.result.totals.errors) errors or no answer")
         #expect(fixed.result.totals.latency.p99 * 3 < Double(lesson.targets.maxP99Milliseconds ?? 250), "a wide margin under the p99 target")
 
         print("LESSON SUMMARY (trending: aggregates PostgreSQL ran during the run, with a 30 s time to live)")
@@ -81,7 +83,7 @@ struct LessonTests {
             print(
                 "  \(run.label): \(Int(run.result.totals.requestsPerSecond)) req/s, \(String(format: "%.2f", run.result.totals.successRate))% as expected, "
                     + "p99 \(Int(run.result.totals.latency.p99)) ms, stale \(run.result.totals.wrongAnswers), trending aggregates \(run.trendingQueries), "
-                    + "writes refused for memory \(run.refusedForMemory), timeouts \(run.result.totals.timeouts)"
+                    + "writes refused for memory \(run.refusedForMemory), errors or no answer \(run.result.totals.errors)"
             )
         }
     }
@@ -146,7 +148,7 @@ struct LessonTests {
     ) async throws -> Run {
         try await lesson.database.execute("SELECT pg_stat_statements_reset()", on: lesson.scenario)
         let result = try await lesson.measure(product, label: label, environment: environment) {
-            if pauseRedis { try await Self.pauseRedis(for: .seconds(5)) }
+            if pauseRedis { try await Self.pauseRedis(for: .seconds(8)) }
         } before: {
             // The server has started Redis by now (the scenario's services come first).
             for command in [["FLUSHALL"], ["CONFIG", "RESETSTAT"], ["CONFIG", "SET", "maxmemory-policy", evictionPolicy]] {

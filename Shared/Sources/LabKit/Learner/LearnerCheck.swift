@@ -1,6 +1,7 @@
 import Foundation
 import LoadTestKit
 import PostgresNIO
+import Synchronization
 
 /// `./lab check`: the scenario's standard load against the learner's running server, then the scenario's
 /// observations (``ProblemCatalog``), and a verdict: every target with its measured number, and for each
@@ -39,6 +40,8 @@ public struct LearnerCheck: Sendable {
         public var idleInstances: [String] = []
         /// Set when other programs took much of the CPU during the load (``MachineLoad``).
         public var busyMachineNote: String?
+        /// What each fault phase did and measured (or why it was skipped), found or not.
+        public var faultPhases: [String] = []
         /// Targets met, no known problem observed, every instance used: the only outcome that exits 0.
         public var passed: Bool { self.targetsMet && self.findings.isEmpty && self.idleInstances.isEmpty }
 
@@ -126,6 +129,7 @@ public struct LearnerCheck: Sendable {
         let sampled = try await sampling.merging(try await burstSampling) { max($0, $1) }
 
         var findings: [Finding] = []
+        var faultPhases: [String] = []
         // Fault phases run their own load: after every other observation has read what the standard load left.
         let ordered = checks.filter { $0.observe.pauseRedis == nil } + checks.filter { $0.observe.pauseRedis != nil }
         for problem in ordered {
@@ -135,10 +139,25 @@ public struct LearnerCheck: Sendable {
                 // A server that sent Redis (almost) nothing during the load does not depend on it: no fault phase,
                 // whose numbers would only be the noise of whatever else is wrong with it.
                 let used = try self.redis(named: service).commandsProcessed() - (redisCommandsBefore[problem.id] ?? 0)
+                let seconds = observe.pauseSeconds ?? 5
                 if used >= Self.redisCommandsOfAServerThatUsesIt {
-                    let paused = try await self.successRate(whileRedis: service, pausedFor: observe.pauseSeconds ?? 5, plan: plan)
-                    let drop = max(0, result.totals.successRate - paused)
-                    if Self.holds(observe, drop) { observed = String(format: "%.1f", drop) }
+                    // Answers per second while Redis was away, against the standard load's: a shop that falls back
+                    // to the database keeps a share of them; one that waits on Redis answers (almost) nothing.
+                    // A rate of failure would hide it: users stuck on a frozen Redis send few requests.
+                    let fault = try await self.load(whileRedis: service, pausedFor: seconds, plan: plan)
+                    let usual = result.totals.requestsPerSecond
+                    let kept = usual > 0 ? fault.requestsPerSecondDuringPause / usual * 100 : 0
+                    if Self.holds(observe, kept) { observed = String(format: "%.1f", kept) }
+                    faultPhases.append(
+                        String(
+                            format: "Fault phase: Redis stopped answering for %.0f s under load. Meanwhile the shop answered %.0f requests per second as expected, %.1f%% of the standard load's %.0f (and %@ requests of this %.0f s load got an error or no answer).",
+                            seconds, fault.requestsPerSecondDuringPause, kept, usual, fault.result.totals.errors.formatted(), fault.result.durationSeconds
+                        )
+                    )
+                } else {
+                    faultPhases.append(
+                        "Fault phase skipped: the server sent Redis (almost) no commands during the load, so it cannot depend on it."
+                    )
                 }
             } else if let metric = observe.metric {
                 if let value = server.flatMap(metric.value(in:)), Self.holds(observe, value) { observed = Self.format(value) }
@@ -182,6 +201,7 @@ public struct LearnerCheck: Sendable {
         var outcome = Outcome(result: result, server: server, targetsMet: result.passes(self.scenario.manifest.targets), findings: findings)
         outcome.idleInstances = Self.idleInstances(server)
         outcome.busyMachineNote = machine.note()
+        outcome.faultPhases = faultPhases
         return outcome
     }
 
@@ -242,18 +262,33 @@ public struct LearnerCheck: Sendable {
 
     /// The percentage of a short load answered as expected while the Redis service `name` stops answering for
     /// `seconds` in its middle (`CLIENT PAUSE`: a stuck Redis, not a stopped one; it resumes by itself).
-    private func successRate(whileRedis name: String, pausedFor seconds: Double, plan: LoadPlan) async throws -> Double {
+    /// What a short load (the pause + 6 s) saw while Redis stopped answering for `seconds`, from its third second.
+    struct FaultLoad {
+        var result: LoadResult
+        /// Requests answered as expected per second while Redis was paused (its first second left out: requests
+        /// sent just before it finish then).
+        var requestsPerSecondDuringPause: Double
+    }
+
+    private func load(whileRedis name: String, pausedFor seconds: Double, plan: LoadPlan) async throws -> FaultLoad {
         let redis = try self.redis(named: name)
         var faultPlan = plan
         faultPlan.durationSeconds = seconds + 6
         let loadPlan = faultPlan
+        let pauseStart = 3.0
+        let duringPause = Mutex<[Double]>([])
         async let pause: Void = {
-            try await Task.sleep(for: .seconds(3))
+            try await Task.sleep(for: .seconds(pauseStart))
             _ = try redis.command(["CLIENT", "PAUSE", String(Int(seconds * 1000)), "ALL"])
         }()
-        let result = try await LoadGenerator.run(loadPlan)
+        let result = try await LoadGenerator.run(loadPlan) { progress in
+            if progress.elapsedSeconds > pauseStart + 1, progress.elapsedSeconds <= pauseStart + seconds {
+                duringPause.withLock { $0.append(progress.requestsPerSecond) }
+            }
+        }
         try await pause
-        return result.totals.successRate
+        let samples = duringPause.withLock { $0 }
+        return FaultLoad(result: result, requestsPerSecondDuringPause: samples.isEmpty ? 0 : samples.reduce(0, +) / Double(samples.count))
     }
 
     /// Fewer Redis commands than this during the standard load (the check's own INFO and FLUSHALL, a pool's

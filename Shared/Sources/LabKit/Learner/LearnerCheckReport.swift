@@ -19,6 +19,10 @@ public enum LearnerCheckReport {
             for check in journey.targets?.evaluate(journey.counts) ?? [] { target(check, of: "journey \"\(journey.name)\"") }
         }
         lines.append("")
+        if !outcome.faultPhases.isEmpty {
+            lines += outcome.faultPhases
+            lines.append("")
+        }
         let n = scenario.number
         if outcome.findings.isEmpty && !outcome.idleInstances.isEmpty {
             lines.append("What the check observed:")

@@ -74,8 +74,9 @@ public struct ProblemCatalog: Codable, Sendable {
         /// A fault phase: after the load, a second, short load (``pauseSeconds`` + 6 s) during which the Redis
         /// service of this name stops answering for ``pauseSeconds`` (`CLIENT PAUSE ... ALL`: connections stay
         /// open, commands wait, as with a stuck or overloaded Redis; natively and in Compose alike). The number is
-        /// how many percentage points fewer requests it answered as expected than the standard load did: a server
-        /// that does not need Redis loses none, whatever its other problems. Skipped (not observed) when the
+        /// the requests per second answered as expected while Redis was paused, as a percentage of the standard
+        /// load's: a server that falls back to the database keeps a share, one that waits on Redis keeps (almost)
+        /// none (observe it with `below`). Skipped (not observed) when the
         /// server sent that Redis almost nothing during the standard load: it does not use it.
         public var pauseRedis: String?
         /// With ``pauseRedis``: how long Redis stops answering (default 5 s).
