@@ -176,10 +176,10 @@ for round in $(seq 1 "$rounds"); do
 done
 
 awk '
-  $2 == "swift" { n++; r = $(NF - 6); s_cpu += $(NF - 2) / $(NF - 3); p_cpu += $(NF - 1) / $(NF - 3); p99[$1] = $(NF - 4); swift[$1] = r }
+  $2 == "swift" { n++; s_cpu += $(NF - 2) / $(NF - 3); p_cpu += $(NF - 1) / $(NF - 3); p99[$1] = $(NF - 4); swift[$1] = r }
   $2 == "pgbench" { pg[$1] = $(NF - 6) }
   $2 == "express" { ex[$1] = $(NF - 6); exp99[$1] = $(NF - 4) }
-  $2 == "older" { o++; o_rps += $(NF - 6) / 1; o_s += $(NF - 2) / $(NF - 3); o_p += $(NF - 1) / $(NF - 3); older[$1] = $(NF - 6) }
+  $2 == "older" { o++; o_s += $(NF - 2) / $(NF - 3); o_p += $(NF - 1) / $(NF - 3); older[$1] = $(NF - 6) }
   END {
     for (k in swift) { of_pg += swift[k] / pg[k]; if (k in ex) { m++; vs_ex += swift[k] / ex[k]; p99x += exp99[k] / p99[k] } }
     print ""

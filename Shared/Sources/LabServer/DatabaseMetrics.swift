@@ -7,7 +7,6 @@ import Synchronization
 final class DatabaseMetrics: Sendable {
     static let shared = DatabaseMetrics(registry: LabMetrics.registry)
 
-    let registry: PrometheusCollectorRegistry
     let connectionsInUse: Gauge
     let poolSize: Gauge
     /// How long a request may wait for a connection: the load report compares the waits with it.
@@ -26,9 +25,20 @@ final class DatabaseMetrics: Sendable {
     private let seenPoolConnections = Mutex<Set<Int>>([])
     /// `db_query_duration_seconds` by query name (names are written in the servers' code: bounded).
     private let queryDurations: MetricHandles<String, DurationHistogram>
+    /// `db_connections_opened_total` by kind (`pool`, `per_request`: once per request for a naive server).
+    private let connectionsOpened: MetricHandles<String, Counter>
 
     init(registry: PrometheusCollectorRegistry) {
-        self.registry = registry
+        self.connectionsOpened = MetricHandles { kind in
+            registry.makeCounter(
+                descriptor: .init(
+                    metricName: "db_connections_opened",
+                    unitName: "total",
+                    helpText: "Connections opened to PostgreSQL (each one costs a TCP handshake, a login and a new server process)."
+                ),
+                labels: [("kind", kind)]
+            )
+        }
         self.queryDurations = MetricHandles { name in
             registry.makeDurationHistogram(
                 descriptor: .init(
@@ -110,14 +120,7 @@ final class DatabaseMetrics: Sendable {
 
     /// Counts one newly opened connection. `kind` is `pool` or `per_request`.
     func connectionOpened(kind: String) {
-        self.registry.makeCounter(
-            descriptor: .init(
-                metricName: "db_connections_opened",
-                unitName: "total",
-                helpText: "Connections opened to PostgreSQL (each one costs a TCP handshake, a login and a new server process)."
-            ),
-            labels: [("kind", kind)]
-        ).increment()
+        self.connectionsOpened[kind].increment()
     }
 
     /// Called each time the pool lends a connection: counts it as opened the first time its id is seen.

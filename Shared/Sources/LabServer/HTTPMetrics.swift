@@ -6,7 +6,6 @@ import Prometheus
 struct HTTPMetrics: Sendable {
     static let shared = HTTPMetrics(registry: LabMetrics.registry)
 
-    let registry: PrometheusCollectorRegistry
     let inFlight: Gauge
     private let series: MetricHandles<Labels, (Counter, DurationHistogram)>
 
@@ -19,7 +18,6 @@ struct HTTPMetrics: Sendable {
     }
 
     init(registry: PrometheusCollectorRegistry) {
-        self.registry = registry
         self.inFlight = registry.makeGauge(
             descriptor: .init(
                 metricName: "http_requests_in_flight",
