@@ -68,20 +68,27 @@ struct ServerMetricsTests {
 
     @Test("cache lookups during the test: a hit ratio per cache, busiest first, none for a server without a cache")
     func cacheLookups() {
-        let before = Self.before + "\ncache_requests_total{cache=\"trending\",result=\"hit\"} 100\ncache_requests_total{cache=\"trending\",result=\"miss\"} 1"
-        let after = Self.after + """
+        let before =
+            Self.before + "\ncache_requests_total{cache=\"trending\",result=\"hit\"} 100\ncache_requests_total{cache=\"trending\",result=\"miss\"} 1"
+        let after =
+            Self.after + """
 
-            cache_requests_total{cache="trending",result="hit"} 1090
-            cache_requests_total{cache="trending",result="miss"} 11
-            cache_requests_total{cache="products",result="hit"} 3000
-            cache_requests_total{cache="products",result="miss"} 1000
-            """
+                cache_requests_total{cache="trending",result="hit"} 1090
+                cache_requests_total{cache="trending",result="miss"} 11
+                cache_requests_total{cache="products",result="hit"} 3000
+                cache_requests_total{cache="products",result="miss"} 1000
+                """
         let summary = ServerMetricsSummary(before: ServerMetrics.parse(before), after: ServerMetrics.parse(after), peakInUse: 1, peakWaiting: 0)
         #expect(summary.cacheLookups.map(\.cache) == ["products", "trending"])
         let text = summary.render()
         #expect(text.contains("Cache \"products\": hit ratio       75.0%  (3,000 hits, 1,000 misses)"), "\(text)")
         #expect(text.contains("Cache \"trending\": hit ratio       99.0%  (990 hits, 10 misses)"), "only what the test added: \(text)")
-        let noCache = ServerMetricsSummary(before: ServerMetrics.parse(Self.before), after: ServerMetrics.parse(Self.after), peakInUse: 1, peakWaiting: 0)
+        let noCache = ServerMetricsSummary(
+            before: ServerMetrics.parse(Self.before),
+            after: ServerMetrics.parse(Self.after),
+            peakInUse: 1,
+            peakWaiting: 0
+        )
         #expect(!noCache.render().contains("Cache"))
     }
 

@@ -21,7 +21,13 @@ struct LessonTests {
         let obvious = try await Self.run(lesson, "server-fixed", "the obvious cache", environment: allOff)
         let noInvalidation = try await Self.run(lesson, "server-fixed", "no invalidation", environment: ["CACHE_INVALIDATION": "off"])
         // Keys without a time to live under volatile-lru, which may only drop keys that have one: Redis fills up.
-        let noTTL = try await Self.run(lesson, "server-fixed", "no TTL, volatile-lru", environment: ["CACHE_TTL": "off"], evictionPolicy: "volatile-lru")
+        let noTTL = try await Self.run(
+            lesson,
+            "server-fixed",
+            "no TTL, volatile-lru",
+            environment: ["CACHE_TTL": "off"],
+            evictionPolicy: "volatile-lru"
+        )
         // Trending expires every 5 s in these two runs: 4 expiries after the first miss in 20 s.
         let noCoalescing = try await Self.run(
             lesson,

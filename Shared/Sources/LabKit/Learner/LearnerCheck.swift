@@ -150,8 +150,14 @@ public struct LearnerCheck: Sendable {
                     if Self.holds(observe, kept) { observed = String(format: "%.1f", kept) }
                     faultPhases.append(
                         String(
-                            format: "Fault phase: Redis stopped answering for %.0f s under load. Meanwhile the shop answered %.0f requests per second as expected, %.1f%% of the standard load's %.0f (and %@ requests of this %.0f s load got an error or no answer).",
-                            seconds, fault.requestsPerSecondDuringPause, kept, usual, fault.result.totals.errors.formatted(), fault.result.durationSeconds
+                            format:
+                                "Fault phase: Redis stopped answering for %.0f s under load. Meanwhile the shop answered %.0f requests per second as expected, %.1f%% of the standard load's %.0f (and %@ requests of this %.0f s load got an error or no answer).",
+                            seconds,
+                            fault.requestsPerSecondDuringPause,
+                            kept,
+                            usual,
+                            fault.result.totals.errors.formatted(),
+                            fault.result.durationSeconds
                         )
                     )
                 } else {

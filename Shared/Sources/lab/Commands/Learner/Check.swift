@@ -54,7 +54,8 @@ struct Check: LabCommand {
                 }
                 if let (file, fixed) = scenario.manifest.fixedConfigs?.sorted(by: { $0.key < $1.key }).first {
                     let n = scenario.number
-                    why = "Its \(file) half is \(fixed): keep a copy of yours, cp \(scenario.folderName)/\(fixed) \(scenario.folderName)/\(file), ./lab stop \(n), ./lab start \(n) --fixed, and check again."
+                    why =
+                        "Its \(file) half is \(fixed): keep a copy of yours, cp \(scenario.folderName)/\(fixed) \(scenario.folderName)/\(file), ./lab stop \(n), ./lab start \(n) --fixed, and check again."
                 }
                 say(
                     "\nThis was the reference solution (server-fixed), and it did not pass here, so its numbers are not kept as the reference. \(why)"
