@@ -151,7 +151,7 @@ public struct LearnerCheck: Sendable {
                     faultPhases.append(
                         String(
                             format:
-                                "Fault phase: Redis stopped answering for %.0f s under load. Meanwhile the shop answered %.0f requests per second as expected, %.1f%% of the standard load's %.0f (and %@ requests of this %.0f s load got an error or no answer).",
+                                "Fault phase: Redis stopped answering for %.0f s under load. Meanwhile the shop answered %.0f req/s as expected, %.1f%% of the standard load's %.0f req/s (and %@ requests of this %.0f s load got an error or no answer).",
                             seconds,
                             fault.requestsPerSecondDuringPause,
                             kept,
