@@ -11,12 +11,11 @@ extension LessonTests {
     func learnerCheck() async throws {
         let lesson = try Lesson(scenarioNumber: "05", file: #filePath)
         try await lesson.prepare()
-        let allOff = ["CACHE_TTL": "off", "CACHE_INVALIDATION": "off", "CACHE_COALESCING": "off", "CACHE_FAIL_OPEN": "off"]
         let reference = try Self.withFixedRedisConfig(lesson)
 
         let naive = try await lesson.check("server", label: "no cache")
         try await Self.emptyCache()
-        let obvious = try await lesson.check("server-fixed", label: "the obvious cache", environment: allOff)
+        let obvious = try await lesson.check("server-fixed", label: "the obvious cache", environment: Self.allOff)
         try await Self.emptyCache()
         let codeOnly = try await lesson.check("server-fixed", label: "fixed code, redis.conf unchanged")
         try await Self.emptyCache()

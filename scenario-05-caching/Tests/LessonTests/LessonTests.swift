@@ -15,10 +15,9 @@ struct LessonTests {
     func cacheLesson() async throws {
         let lesson = try Lesson(scenarioNumber: "05", file: #filePath)
         try await lesson.prepare()
-        let allOff = ["CACHE_TTL": "off", "CACHE_INVALIDATION": "off", "CACHE_COALESCING": "off", "CACHE_FAIL_OPEN": "off"]
 
         let naive = try await Self.run(lesson, "server", "no cache")
-        let obvious = try await Self.run(lesson, "server-fixed", "the obvious cache", environment: allOff)
+        let obvious = try await Self.run(lesson, "server-fixed", "the obvious cache", environment: Self.allOff)
         let noInvalidation = try await Self.run(lesson, "server-fixed", "no invalidation", environment: ["CACHE_INVALIDATION": "off"])
         // Keys without a time to live under volatile-lru, which may only drop keys that have one: Redis fills up.
         let noTTL = try await Self.run(
@@ -47,7 +46,7 @@ struct LessonTests {
         let fixed = try await Self.run(lesson, "server-fixed", "fixed", evictionPolicy: Self.fixedPolicy)
         // Redis paused for 8 s in the middle of the load (longer than a user waits: the load's 5 s timeout): the obvious
         // cache waits on it, the fixed one falls back.
-        let obviousPaused = try await Self.run(lesson, "server-fixed", "the obvious cache, Redis paused", environment: allOff, pauseRedis: true)
+        let obviousPaused = try await Self.run(lesson, "server-fixed", "the obvious cache, Redis paused", environment: Self.allOff, pauseRedis: true)
         let fixedPaused = try await Self.run(lesson, "server-fixed", "fixed, Redis paused", evictionPolicy: Self.fixedPolicy, pauseRedis: true)
 
         // No cache: the same 300 ms aggregate for every visitor; the pool fills, requests wait and give up.
@@ -129,10 +128,12 @@ struct LessonTests {
             let lesson = try Lesson(scenarioNumber: "05", file: #filePath)
             let file = try #require(lesson.scenario.manifest.fixedConfigs?["redis.conf"])
             let text = try String(contentsOf: lesson.scenario.file(file), encoding: .utf8)
-            let line = try #require(text.split(whereSeparator: \.isNewline).first { $0.hasPrefix("maxmemory-policy ") })
-            return String(line.dropFirst("maxmemory-policy ".count)).trimmingCharacters(in: .whitespaces)
+            return try #require(RedisService.settings(in: text).first { $0.name == "maxmemory-policy" }?.value)
         }
     }
+
+    /// The obvious first cache: `server-fixed` with its four fixes switched off (LessonSwitches.swift).
+    static let allOff = ["CACHE_TTL": "off", "CACHE_INVALIDATION": "off", "CACHE_COALESCING": "off", "CACHE_FAIL_OPEN": "off"]
 
     struct Run: Sendable {
         var label: String

@@ -213,10 +213,7 @@ public struct LearnerCheck: Sendable {
 
     /// Empties the scenario's Redis (``RedisService/reset()``), if it runs one.
     func emptyCaches() async throws {
-        let services = try ScenarioServices(scenario: self.scenario, paths: self.database.paths)
-        for redis in services.all.compactMap({ $0 as? RedisService }) {
-            _ = try await redis.reset()
-        }
+        for redis in try self.redisServices() { _ = try await redis.reset() }
     }
 
     /// A scenario that runs as several instances is judged only as several: one instance alone keeps
@@ -266,8 +263,6 @@ public struct LearnerCheck: Sendable {
         }
     }
 
-    /// The percentage of a short load answered as expected while the Redis service `name` stops answering for
-    /// `seconds` in its middle (`CLIENT PAUSE`: a stuck Redis, not a stopped one; it resumes by itself).
     /// What a short load (the pause + 6 s) saw while Redis stopped answering for `seconds`, from its third second.
     struct FaultLoad {
         var result: LoadResult
@@ -301,10 +296,14 @@ public struct LearnerCheck: Sendable {
     /// HELLOs) means the server does not use Redis; a cache sends one or two per request, thousands in a load.
     static let redisCommandsOfAServerThatUsesIt: Double = 1000
 
-    /// The scenario's Redis service of this name (`lab.json`).
+    /// The scenario's Redis services (`lab.json`).
+    private func redisServices() throws -> [RedisService] {
+        try ScenarioServices(scenario: self.scenario, paths: self.database.paths).all.compactMap { $0 as? RedisService }
+    }
+
+    /// The scenario's Redis service of this name.
     private func redis(named name: String) throws -> RedisService {
-        let services = try ScenarioServices(scenario: self.scenario, paths: self.database.paths).all.compactMap { $0 as? RedisService }
-        guard let redis = services.first(where: { $0.name == name }) else {
+        guard let redis = try self.redisServices().first(where: { $0.name == name }) else {
             throw LabError("checks.json: pauseRedis names \(name), which is not a Redis service of scenario \(self.scenario.number)")
         }
         return redis
@@ -312,7 +311,7 @@ public struct LearnerCheck: Sendable {
 
     /// The number of the Redis `INFO` field the observation names, from its Redis service.
     private func redisInfo(_ observe: ProblemCatalog.Observation) throws -> Double? {
-        let services = try ScenarioServices(scenario: self.scenario, paths: self.database.paths).all.compactMap { $0 as? RedisService }
+        let services = try self.redisServices()
         guard let redis = observe.service.map({ name in services.first { $0.name == name } }) ?? services.first else {
             throw LabError("checks.json: redisInfo needs a Redis service in scenario \(self.scenario.number)'s lab.json")
         }

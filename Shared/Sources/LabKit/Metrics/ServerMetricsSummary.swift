@@ -85,7 +85,7 @@ public struct ServerMetricsSummary: Sendable, Equatable {
         ]
         if several {
             let shares = self.requestsByInstance.sorted { $0.key < $1.key }.map { name, requests in
-                "\(name) \(Int(requests).formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US"))))"
+                "\(name) \(Self.grouped(requests))"
                     + (self.requests > 0 ? String(format: " (%.0f%%)", requests / self.requests * 100) : "")
             }
             lines.append(row("Requests answered, by instance", shares.joined(separator: ", ")))

@@ -103,7 +103,7 @@ public struct RedisService: LabService {
     }
 
     /// The `name value` lines of a redis.conf, comments and blank lines skipped, quotes around a value removed.
-    static func settings(in text: String) -> [(name: String, value: String)] {
+    public static func settings(in text: String) -> [(name: String, value: String)] {
         text.split(whereSeparator: \.isNewline).compactMap { raw in
             let line = raw.trimmingCharacters(in: .whitespaces)
             guard !line.isEmpty, !line.hasPrefix("#") else { return nil }
