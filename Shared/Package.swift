@@ -21,6 +21,9 @@ let package = Package(
         .library(name: "LabTesting", targets: ["LabTesting"]),
         /// The Redis client scenario servers link next to `LabServer` (the package set has none).
         .library(name: "LabRedis", targets: ["LabRedis"]),
+        /// The exercise panel (`./lab panel`): the guide, live checks, hints, graphs, progress and the reveal in a
+        /// browser, on the same engine as the command line.
+        .library(name: "LabPanel", targets: ["LabPanel"]),
         .executable(name: "lab", targets: ["lab"]),
         .executable(name: "loadtest", targets: ["loadtest"]),
         .executable(name: "redis-bench", targets: ["redis-bench"]),
@@ -38,6 +41,10 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        // The panel's pages: Markdown (the guides) and templates, both from the package set (no npm, no CDN).
+        .package(url: "https://github.com/JohnSundell/Ink.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         /// What both the servers and the tooling need, without Hummingbird: the database URL.
@@ -101,9 +108,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "LabPanel",
+            dependencies: [
+                "LabKit",
+                "LoadTestKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Ink", package: "Ink"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "lab",
-            dependencies: ["LabKit", "LabCore", "LoadTestKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "LabKit", "LabCore", "LoadTestKit", "LabPanel", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -132,6 +154,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        /// The exercise panel's routes, pages and rules (HummingbirdTesting, no browser).
+        .testTarget(
+            name: "PanelTests",
+            dependencies: [
+                "LabPanel", "LabKit", "LoadTestKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

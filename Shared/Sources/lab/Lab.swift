@@ -10,14 +10,17 @@ struct Lab: AsyncParsableCommand {
         abstract: "Run the system-design lab scenarios natively: database, services, seed, build, server, load test.",
         discussion: """
             Scenario names: 01, 1 or scenario-01-single-server. Inside a scenario folder it can be left out.
-            Start here:  ./lab up 01
+            Start here:  ./lab up 01   (and open the exercise panel it prints: http://127.0.0.1:8090)
             """,
         groupedSubcommands: [
             CommandGroup(
                 name: "Run a scenario",
                 subcommands: [Up.self, Watch.self, Start.self, Stop.self, Logs.self, Status.self, Down.self, Build.self]
             ),
-            CommandGroup(name: "Is it fixed?", subcommands: [Load.self, Compare.self, Check.self, Hint.self, ProgressCommand.self]),
+            CommandGroup(
+                name: "Is it fixed?",
+                subcommands: [Load.self, Compare.self, Check.self, Hint.self, ProgressCommand.self, PanelCommand.self]
+            ),
             CommandGroup(name: "Its database", subcommands: [Psql.self, RedisCLI.self, Seed.self, Reset.self, Database.self]),
             CommandGroup(name: "Faults and bad input", subcommands: [Drill.self, BadInput.self]),
             CommandGroup(name: "For maintainers", subcommands: [Test.self, Docs.self]),

@@ -7,16 +7,8 @@ public enum LearnerCheckReport {
     /// - Parameter hintsShown: problem id → hint levels the learner has already seen.
     public static func render(_ outcome: LearnerCheck.Outcome, scenario: Scenario, hintsShown: [String: Int]) -> String {
         var lines: [String] = ["Targets (from lab.json):"]
-        func target(_ check: LoadTargets.Check, of endpoint: String? = nil) {
-            let label = (endpoint.map { "\($0): " } ?? "") + check.target
-            lines.append("  \(check.passed ? "✓" : "✗") \(label.padding(toLength: 50, withPad: " ", startingAt: 0)) measured \(check.measured)")
-        }
-        for check in scenario.manifest.targets.evaluate(outcome.result.totals) { target(check) }
-        for endpoint in outcome.result.endpoints {
-            for check in endpoint.targets?.evaluate(endpoint.counts) ?? [] { target(check, of: endpoint.name) }
-        }
-        for journey in outcome.result.journeys ?? [] {
-            for check in journey.targets?.evaluate(journey.counts) ?? [] { target(check, of: "journey \"\(journey.name)\"") }
+        for card in Self.targetCards(outcome.result, scenario: scenario) {
+            lines.append("  \(card.met ? "✓" : "✗") \(card.label.padding(toLength: 50, withPad: " ", startingAt: 0)) measured \(card.measured)")
         }
         lines.append("")
         if !outcome.faultPhases.isEmpty {
@@ -78,6 +70,30 @@ public enum LearnerCheckReport {
             lines.append("✗ NOT YET: \(missed), \(problems) problem\(problems == 1 ? "" : "s") observed.")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// One target of lab.json against what a load measured: a line of `./lab check`, a card of the panel.
+    public struct TargetCard: Codable, Sendable, Equatable {
+        /// `p99 ≤ 250 ms`, or `journey "review": success ≥ 99.9%` for a target of one endpoint or journey.
+        public var label: String
+        public var measured: String
+        public var met: Bool
+    }
+
+    /// Every target the scenario sets (overall, per endpoint, per journey), evaluated on `result`.
+    public static func targetCards(_ result: LoadResult, scenario: Scenario) -> [TargetCard] {
+        var cards: [TargetCard] = []
+        func add(_ check: LoadTargets.Check, of endpoint: String? = nil) {
+            cards.append(TargetCard(label: (endpoint.map { "\($0): " } ?? "") + check.target, measured: check.measured, met: check.passed))
+        }
+        for check in scenario.manifest.targets.evaluate(result.totals) { add(check) }
+        for endpoint in result.endpoints {
+            for check in endpoint.targets?.evaluate(endpoint.counts) ?? [] { add(check, of: endpoint.name) }
+        }
+        for journey in result.journeys ?? [] {
+            for check in journey.targets?.evaluate(journey.counts) ?? [] { add(check, of: "journey \"\(journey.name)\"") }
+        }
+        return cards
     }
 
     /// Printed after each pass of the learner's own server: where the reference solution is (with a 🎉 the

@@ -2,7 +2,7 @@ import Foundation
 
 /// The learner's progress, kept on this machine in `.lab/progress.json` (ignored by git).
 ///
-/// The file is plain JSON so that a future web panel can read it; the format is documented in the README
+/// The file is plain JSON, read by the command line and the exercise panel alike; the format is documented in the README
 /// ("Your progress") and versioned by ``version``:
 ///
 /// ```json
@@ -18,7 +18,9 @@ import Foundation
 ///       "reference": {"requestsPerSecond": 1700, "p99Milliseconds": 80, "successRate": 100, "passed": true, "measuredAt": "..."},
 ///       "hintsShown": {"connection-per-request": 2},
 ///       "lastFindings": ["email-seq-scan"],
-///       "lastCheckPassed": false
+///       "lastCheckPassed": false,
+///       "gaveUp": "2026-11-25T10:30:00Z",
+///       "history": [{"requestsPerSecond": 40, "p99Milliseconds": 5000, "successRate": 61.2, "passed": false, "measuredAt": "..."}]
 ///     }
 ///   }
 /// }
@@ -54,11 +56,27 @@ public struct LearnerProgress: Codable, Sendable, Equatable {
         /// Whether the last check of the learner's server passed (with ``lastFindings`` empty, a failed one
         /// missed a target without any known problem).
         public var lastCheckPassed: Bool?
+        /// When the learner gave up and asked for the reference before passing (the panel allows it after at
+        /// least one check). Like ``firstPass``, it unlocks the reveal.
+        public var gaveUp: Date?
+        /// Every check of the learner's server, oldest first (the last ``historyLimit``): the panel's chart of
+        /// their runs over time.
+        public var history: [Numbers]?
+
+        public static let historyLimit = 100
 
         public init() {}
 
+        /// The reference may be shown: after the first pass, or after giving up.
+        public var revealUnlocked: Bool { self.firstPass != nil || self.gaveUp != nil }
+
+        /// Adds one check to ``history``, keeping the last ``historyLimit``.
+        public mutating func record(_ numbers: Numbers) {
+            self.history = Array(((self.history ?? []) + [numbers]).suffix(Self.historyLimit))
+        }
+
         enum CodingKeys: String, CodingKey {
-            case started, firstLoadTest, firstPass, checks, best, reference, hintsShown, lastFindings, lastCheckPassed
+            case started, firstLoadTest, firstPass, checks, best, reference, hintsShown, lastFindings, lastCheckPassed, gaveUp, history
         }
 
         /// Reads every field it can: one unreadable field (edited by hand, written by a newer lab) is dropped
@@ -83,6 +101,8 @@ public struct LearnerProgress: Codable, Sendable, Equatable {
             self.hintsShown = field(.hintsShown)
             self.lastFindings = field(.lastFindings)
             self.lastCheckPassed = field(.lastCheckPassed)
+            self.gaveUp = field(.gaveUp)
+            self.history = field(.history)
         }
     }
 

@@ -9,9 +9,19 @@ public struct ServerMetrics: Sendable, Equatable {
         public var name: String
         public var labels: [String: String]
         public var value: Double
+
+        public init(name: String, labels: [String: String] = [:], value: Double) {
+            self.name = name
+            self.labels = labels
+            self.value = value
+        }
     }
 
     public var samples: [Sample]
+
+    public init(samples: [Sample]) {
+        self.samples = samples
+    }
 
     /// Parses the text format's sample lines (`name{a="x",b="y"} 1.5`); comments and blank lines are skipped.
     public static func parse(_ text: String) -> ServerMetrics {

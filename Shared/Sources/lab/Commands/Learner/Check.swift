@@ -8,6 +8,8 @@ struct Check: LabCommand {
         abstract: "Is it fixed? Load your running server, look for the scenario's known problems, and say what is left (exit 0 = pass)."
     )
     @OptionGroup var scenario: ScenarioArgument
+    @Option(help: ArgumentHelp("Also write the verdict as JSON to this file (what the exercise panel shows).", visibility: .hidden))
+    var summaryJSON: String?
 
     func execute() async throws {
         let (paths, scenario) = try self.scenario.resolve()
@@ -34,6 +36,11 @@ struct Check: LabCommand {
         say(LearnerCheckReport.render(outcome, scenario: scenario, hintsShown: entry.hintsShown ?? [:]))
 
         let numbers = LearnerCheckReport.numbers(outcome)
+        if let path = self.summaryJSON {
+            do { try CheckSummary(outcome, scenario: scenario, at: numbers.measuredAt).write(to: path) } catch {
+                printStep("could not write \(path): \(error)")
+            }
+        }
         if outcome.server?.program == "server-fixed" {
             // The reference, not the learner's work. Its numbers are kept for the side-by-side only when it
             // passed: a reference that failed here (a busy machine, a database without its fix) is no yardstick.
@@ -68,6 +75,7 @@ struct Check: LabCommand {
             entry.checks = (entry.checks ?? 0) + 1
             entry.lastFindings = outcome.findings.map(\.problem.id)
             entry.lastCheckPassed = outcome.passed
+            entry.record(numbers)
             if entry.best.map({ numbers.isBetter(than: $0) }) ?? true { entry.best = numbers }
             if outcome.passed {
                 let first = entry.firstPass == nil

@@ -16,32 +16,34 @@ struct Hint: LabCommand {
         let (progress, warning) = store.load()
         if let warning { printStep(warning) }
         let entry = progress.scenarios[scenario.number] ?? LearnerProgress.Scenario()
-        guard let findings = entry.lastFindings else {
+        let problems = try ProblemCatalog.load(for: scenario)?.problems ?? []
+        let problem: ProblemCatalog.Problem
+        let level: Int
+        switch HintLadder.next(entry: entry, problems: problems, again: self.all) {
+        case .needsCheck:
             say(
                 "Run ./lab check \(scenario.number) first (again, if the last one stopped with an error): hints are chosen from what "
                     + "the check observes on your server."
             )
             return
-        }
-        let problems = try ProblemCatalog.load(for: scenario)?.problems ?? []
-        guard let problem = findings.lazy.compactMap({ id in problems.first { $0.id == id } }).first else {
-            if entry.lastCheckPassed == true {
-                say("Your last check passed: nothing left to hint. ./lab progress shows what is next.")
-            } else {
-                say(
-                    "Your last check missed a target without any of the problems it knows about, so there is no hint for it. "
-                        + "Its report says what the failed requests answered (\"the first 503 said: ...\"), and ./lab logs \(scenario.number) "
-                        + "shows the server's side. Then see the Stuck? table at the end of \(scenario.folderName)/SCENARIO.md."
-                )
-            }
+        case .passed:
+            say("Your last check passed: nothing left to hint. ./lab progress shows what is next.")
             return
+        case .noKnownProblem:
+            say(
+                "Your last check missed a target without any of the problems it knows about, so there is no hint for it. "
+                    + "Its report says what the failed requests answered (\"the first 503 said: ...\"), and ./lab logs \(scenario.number) "
+                    + "shows the server's side. Then see the Stuck? table at the end of \(scenario.folderName)/SCENARIO.md."
+            )
+            return
+        case .hints(let next, let nextLevel, _):
+            (problem, level) = (next, nextLevel)
         }
         let shown = entry.hintsShown?[problem.id] ?? 0
-        let level = self.all ? max(shown, 1) : min(shown + 1, 3)
         let first = self.all ? 1 : level
         say("Problem: \(problem.title)")
         for number in first...level {
-            say("\nHint \(number) of 3 (\(["where to look", "which concept", "the shape of the fix"][number - 1])):")
+            say("\nHint \(number) of 3 (\(HintLadder.levelNames[number - 1])):")
             say("  " + problem.hints[number - 1])
         }
         if !self.all && shown >= 3 {
@@ -49,10 +51,6 @@ struct Hint: LabCommand {
         } else if level < 3 {
             say("\nStill stuck? ./lab hint \(scenario.number) again for hint \(level + 1). Check your fix with ./lab check \(scenario.number).")
         }
-        store.update(scenario.number) { entry in
-            var hints = entry.hintsShown ?? [:]
-            hints[problem.id] = max(hints[problem.id] ?? 0, level)
-            entry.hintsShown = hints
-        }
+        store.update(scenario.number) { HintLadder.record(level: level, of: problem.id, in: &$0) }
     }
 }

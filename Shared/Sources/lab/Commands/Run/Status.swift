@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LabKit
+import LabPanel
 
 struct Status: LabCommand {
     static let configuration = CommandConfiguration(abstract: "What is running: PostgreSQL, each scenario's server and services, Prometheus.")
@@ -36,6 +37,10 @@ struct Status: LabCommand {
             for service in services[index].all where !service.isShared { say("  \(service.status())") }
         }
         say(Observability(paths: paths).statusLine())
+        say(
+            PanelProcess.process(paths: paths).running().map { "exercise panel: http://127.0.0.1:\(PanelConfiguration.defaultPort) (pid \($0.pid))" }
+                ?? "exercise panel: not running in the background (./lab up starts it; ./lab panel runs it here)"
+        )
     }
 }
 
@@ -57,5 +62,6 @@ struct Down: LabCommand {
             }
         }
         if let line = await Observability(paths: paths).stop() { printStep(line) }
+        if await PanelProcess.process(paths: paths).stop() { printStep("stopped the exercise panel") }
     }
 }

@@ -16,6 +16,7 @@ struct Up: LabCommand {
         say("Scenario \(scenario.number): \(scenario.manifest.title)\n")
         markStarted(scenario, paths: paths)
         let url = try await prepareScenario(scenario, paths: paths)
+        if let line = PanelProcess.ensureRunning(paths: paths, scenario: scenario) { printStep(line) }
         let product = self.variant.product
         if self.detach {
             try await DetachedWatch(paths: paths, scenario: scenario, product: product, instances: instances).start()

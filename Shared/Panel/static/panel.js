@@ -1,0 +1,150 @@
+// The exercise panel's script: a little plain JavaScript, no library. The pages work without it (forms post
+// and redirect); with it, runs stream live, hints and the verdict update in place, and graphs draw.
+"use strict";
+(function () {
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+  const page = document.querySelector(".scenario-page");
+
+  // Copy buttons on code blocks.
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest("button.copy");
+    if (!button) return;
+    const code = button.parentElement.querySelector("pre")?.innerText || "";
+    try { await navigator.clipboard.writeText(code); button.textContent = "Copied"; }
+    catch { button.textContent = "Select and copy"; }
+    setTimeout(() => { button.textContent = "Copy"; }, 1500);
+  });
+
+  if (!page) return;
+  const number = page.dataset.scenario;
+  const $ = (id) => document.getElementById(id);
+
+  async function post(url, fields) {
+    return fetch(url, {
+      method: "POST",
+      headers: { "X-CSRF-Token": csrf, "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(fields),
+    });
+  }
+
+  async function refresh(id, url) {
+    const response = await fetch(url, { cache: "no-store" });
+    if (response.ok) $(id).innerHTML = await response.text();
+  }
+
+  // What is running, every 3 s.
+  async function status() {
+    try {
+      const s = await (await fetch(`/scenarios/${number}/status.json`, { cache: "no-store" })).json();
+      const state = $("server-state");
+      state.textContent = s.server + (s.hint ? ". " + s.hint : "");
+      state.className = "state " + (s.healthy ? "healthy" : "down");
+      $("services").replaceChildren(...s.services.map((line) => { const li = document.createElement("li"); li.textContent = line; return li; }));
+      setBusy(s.run && !s.run.finished && s.run.id !== following);
+    } catch { $("server-state").textContent = "The panel does not answer: is ./lab panel still running?"; }
+  }
+  let following = null;
+  function setBusy(busy) {
+    for (const button of document.querySelectorAll(".run-form button")) button.disabled = busy || following !== null;
+  }
+
+  // Run check / Run load test: start, then stream the output.
+  document.querySelector(".run-form")?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const kind = event.submitter?.value || "check";
+    const response = await post(`/scenarios/${number}/runs`, { kind });
+    const run = await response.json();
+    if (response.status === 409) { $("run-message").textContent = run.refusal; return; }
+    follow(run);
+  });
+
+  function follow(run) {
+    following = run.id;
+    setBusy(true);
+    const output = $("run-output");
+    output.hidden = false;
+    output.textContent = "";
+    $("result").innerHTML = "";
+    $("run-message").textContent = run.kind === "check" ? "Checking: the standard load, then the known problems…" : "Load test running…";
+    const events = new EventSource(`/runs/${run.id}/events`);
+    events.onmessage = (message) => {
+      const atBottom = output.scrollTop + output.clientHeight >= output.scrollHeight - 4;
+      output.textContent += message.data + "\n";
+      if (atBottom) output.scrollTop = output.scrollHeight;
+    };
+    events.addEventListener("done", async () => {
+      events.close();
+      following = null;
+      $("run-message").textContent = "Finished.";
+      await refresh("result", `/scenarios/${number}/result`);
+      await refresh("hints-body", `/scenarios/${number}/hints`);
+      await refreshPage();
+      setBusy(false);
+    });
+    events.onerror = () => { /* the browser reconnects by itself; a finished run ends with "done" */ };
+  }
+
+  // The parts of the page a check changes: the chart of runs and the reveal.
+  async function refreshPage() {
+    const response = await fetch(location.pathname, { cache: "no-store" });
+    if (!response.ok) return;
+    const html = new DOMParser().parseFromString(await response.text(), "text/html");
+    for (const id of ["runs-chart", "reveal-body"]) {
+      const fresh = html.getElementById(id);
+      if (fresh) $(id).innerHTML = fresh.innerHTML;
+    }
+  }
+
+  // Show next hint, in place.
+  $("hints-body")?.addEventListener("submit", async (event) => {
+    const form = event.target.closest("form.hint-form");
+    if (!form) return;
+    event.preventDefault();
+    const response = await post(form.action, new FormData(form));
+    if (response.ok) $("hints-body").innerHTML = await response.text();
+    const problem = form.querySelector('input[name="problem"]').value;
+    $("hints-body").querySelector(`[data-problem="${CSS.escape(problem)}"] .hint:last-of-type`)?.focus?.();
+  });
+
+  // Live graphs, every 2 s, drawn as SVG polylines.
+  async function graphs() {
+    try {
+      const data = await (await fetch(`/scenarios/${number}/live.json`, { cache: "no-store" })).json();
+      if (!data.graphs.length) return;
+      $("graphs").replaceChildren(...data.graphs.map(drawGraph));
+    } catch { /* the panel is gone; status() says so */ }
+  }
+  function drawGraph(graph) {
+    const box = document.createElement("div");
+    box.className = "graph";
+    const last = graph.points.at(-1)?.v ?? 0;
+    const title = document.createElement("div");
+    title.className = "title";
+    title.innerHTML = "<span></span><strong></strong>";
+    title.firstChild.textContent = graph.name;
+    title.lastChild.textContent = `${format(last)} ${graph.unit}`;
+    box.append(title);
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 300 70");
+    svg.setAttribute("preserveAspectRatio", "none");
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", `${graph.name}, now ${format(last)} ${graph.unit}`);
+    const now = Date.now() / 1000, span = 300;
+    const max = Math.max(...graph.points.map((p) => p.v), graph.unit === "%" ? 100 : 1e-9);
+    const line = document.createElementNS(ns, "polyline");
+    line.setAttribute("points", graph.points.map((p) => `${(300 * (1 - (now - p.t) / span)).toFixed(1)},${(68 - 66 * p.v / max).toFixed(1)}`).join(" "));
+    svg.append(line);
+    box.append(svg);
+    return box;
+  }
+  function format(value) { return value >= 100 ? Math.round(value).toLocaleString("en") : value.toFixed(value >= 10 ? 1 : 2); }
+
+  status();
+  graphs();
+  setInterval(status, 3000);
+  setInterval(graphs, 2000);
+  // A run started in another tab (or before a reload) is followed here too.
+  fetch(`/scenarios/${number}/status.json`).then((r) => r.json()).then((s) => { if (s.run && !s.run.finished && s.run.scenario === number) follow(s.run); }).catch(() => {});
+  refresh("result", `/scenarios/${number}/result`);
+})();

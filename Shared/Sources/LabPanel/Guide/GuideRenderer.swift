@@ -1,0 +1,249 @@
+import Foundation
+import Ink
+
+/// Renders a guide (SCENARIO.md, README.md) to HTML for the panel, with Ink from the package set:
+/// - `##` headings become the guide's steps: each gets an id, and ``Guide/steps`` lists them for the outline;
+/// - code blocks get a Copy button (the panel's script copies the block's text);
+/// - relative links and images point into the repository (``RepositoryFiles``), so `diagrams/x.svg` shows
+///   inline and `../README.md` opens rendered;
+/// - raw HTML the guides use (`<details>`, `<summary>`) passes through, with the Markdown inside it rendered.
+public struct GuideRenderer: Sendable {
+    public struct Guide: Sendable {
+        public var html: String
+        public var title: String
+        public var steps: [Step]
+    }
+
+    public struct Step: Sendable, Equatable {
+        public var id: String
+        public var title: String
+    }
+
+    public init() {}
+
+    /// - Parameter path: the file's path inside the repository (`scenario-01-single-server/SCENARIO.md`), which
+    ///   relative links are resolved against.
+    public func render(markdown: String, path: String) -> Guide {
+        var parser = MarkdownParser()
+        parser.addModifier(
+            Modifier(target: .codeBlocks) { html, _ in
+                "<div class=\"code\"><button type=\"button\" class=\"copy\" aria-label=\"Copy this code\">Copy</button>\(html)</div>"
+            }
+        )
+        let body = self.renderBlocks(Self.splitDetails(Self.normalizeForInk(markdown)), parser: parser)
+        var (html, steps) = Self.numberHeadings(body)
+        html = Self.rewriteRelativeURLs(html, base: (path as NSString).deletingLastPathComponent)
+        let title = Self.firstHeading(markdown) ?? (path as NSString).lastPathComponent
+        return Guide(html: html, title: title, steps: steps)
+    }
+
+    // MARK: - Where Ink differs from GitHub
+
+    /// Two places where Ink differs from GitHub (CommonMark), mended before Ink reads the guide:
+    /// - Ink ends a paragraph at a line that starts with a backtick, where GitHub carries on: a guide that wraps
+    ///   before `` `code` `` would show a broken paragraph. Such a line is joined to the one before it, outside
+    ///   code blocks and tables.
+    /// - Ink only sees a code fence at the start of a line: a fenced block indented under a list item would run
+    ///   on to the end of the document. Such a block (fences and lines) loses the fence's indentation.
+    static func normalizeForInk(_ markdown: String) -> String {
+        var lines: [String] = []
+        var fenceIndent: Int?
+        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            let indent = line.prefix { $0 == " " }.count
+            let trimmed = line.dropFirst(indent)
+            if trimmed.hasPrefix("```") {
+                if let open = fenceIndent {
+                    lines.append(String(line.dropFirst(min(open, indent))))
+                    fenceIndent = nil
+                } else {
+                    fenceIndent = indent
+                    lines.append(String(trimmed))
+                }
+                continue
+            }
+            if let open = fenceIndent {
+                lines.append(String(line.dropFirst(min(open, indent))))
+                continue
+            }
+            if line.hasPrefix("`"), let previous = lines.last,
+                !previous.trimmingCharacters(in: .whitespaces).isEmpty, !previous.hasPrefix("|"), !previous.hasPrefix("```"),
+                !previous.hasPrefix("#"), !previous.hasPrefix("<")
+            {
+                lines[lines.count - 1] = previous + " " + line
+            } else {
+                lines.append(line)
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    // MARK: - <details> blocks
+
+    /// A piece of the document: Markdown, or a raw HTML line Ink should not see (it would swallow the Markdown
+    /// after a `<details>` line as HTML).
+    enum Block: Equatable {
+        case markdown(String)
+        case html(String)
+    }
+
+    /// Splits out lines that are only `<details>`, `<summary>…</summary>` or `</details>` so the Markdown between
+    /// them is rendered as Markdown (GitHub does the same when a blank line follows the tag).
+    static func splitDetails(_ markdown: String) -> [Block] {
+        var blocks: [Block] = []
+        var current: [Substring] = []
+        var inFence = false
+        func flush() {
+            if !current.isEmpty { blocks.append(.markdown(current.joined(separator: "\n"))) }
+            current = []
+        }
+        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("```") { inFence.toggle() }
+            let isTag =
+                !inFence
+                && (trimmed.hasPrefix("<details") || trimmed == "</details>"
+                    || (trimmed.hasPrefix("<summary>") && trimmed.hasSuffix("</summary>")))
+            if isTag {
+                flush()
+                blocks.append(.html(trimmed))
+            } else {
+                current.append(line)
+            }
+        }
+        flush()
+        return blocks
+    }
+
+    private func renderBlocks(_ blocks: [Block], parser: MarkdownParser) -> String {
+        blocks.map { block in
+            switch block {
+            case .markdown(let text):
+                // Ink reads a piece that starts with `-` as a metadata header first, and crashes on a lone `---`
+                // (seen: the rule after a `</details>`). An empty comment in front makes it ordinary Markdown.
+                text.drop(while: \.isWhitespace).hasPrefix("-") ? parser.html(from: "<!-- -->\n" + text) : parser.html(from: text)
+            case .html(let tag): Self.renderSummary(tag, parser: parser)
+            }
+        }.joined(separator: "\n")
+    }
+
+    /// `<summary>` may hold inline Markdown (`**Hint**`, backticks): render it without the paragraph around it.
+    private static func renderSummary(_ tag: String, parser: MarkdownParser) -> String {
+        guard tag.hasPrefix("<summary>") else { return tag }
+        let inner = String(tag.dropFirst("<summary>".count).dropLast("</summary>".count))
+        var html = parser.html(from: inner)
+        if html.hasPrefix("<p>") && html.hasSuffix("</p>") { html = String(html.dropFirst(3).dropLast(4)) }
+        return "<summary>\(html)</summary>"
+    }
+
+    // MARK: - Headings
+
+    /// Gives every heading an id (GitHub's slugs: lowercase, spaces to dashes, punctuation dropped) and collects
+    /// the `<h2>` ones as steps.
+    static func numberHeadings(_ html: String) -> (String, [Step]) {
+        var output = ""
+        var steps: [Step] = []
+        var used: [String: Int] = [:]
+        var rest = html[...]
+        while let open = rest.range(of: "<h[1-6]>", options: .regularExpression) {
+            let level = rest[rest.index(open.lowerBound, offsetBy: 2)]
+            output += rest[..<open.lowerBound]
+            let afterTag = open.upperBound
+            guard let close = rest[afterTag...].range(of: "</h\(level)>") else {
+                rest = rest[open.lowerBound...]
+                break
+            }
+            let inner = String(rest[afterTag..<close.lowerBound])
+            let text = Self.plainText(inner)
+            var slug = Self.slug(text)
+            if let count = used[slug] {
+                used[slug] = count + 1
+                slug += "-\(count)"
+            } else {
+                used[slug] = 1
+            }
+            if level == "2" { steps.append(Step(id: slug, title: text)) }
+            output += "<h\(level) id=\"\(slug)\"><a class=\"anchor\" href=\"#\(slug)\" aria-hidden=\"true\">#</a>\(inner)</h\(level)>"
+            rest = rest[close.upperBound...]
+        }
+        output += rest
+        return (output, steps)
+    }
+
+    static func slug(_ text: String) -> String {
+        var slug = ""
+        for character in text.lowercased() {
+            if character.isLetter || character.isNumber || character == "-" || character == "_" {
+                slug.append(character)
+            } else if character == " " {
+                slug.append("-")
+            }
+        }
+        return slug.isEmpty ? "section" : slug
+    }
+
+    /// The text of an HTML fragment: tags dropped, the five entities Ink writes decoded.
+    static func plainText(_ html: String) -> String {
+        var text = ""
+        var inTag = false
+        for character in html {
+            if character == "<" {
+                inTag = true
+            } else if character == ">" {
+                inTag = false
+            } else if !inTag {
+                text.append(character)
+            }
+        }
+        return text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
+            .replacingOccurrences(of: "&amp;", with: "&").trimmingCharacters(in: .whitespaces)
+    }
+
+    static func firstHeading(_ markdown: String) -> String? {
+        markdown.split(separator: "\n").first { $0.hasPrefix("# ") }.map { String($0.dropFirst(2)).trimmingCharacters(in: .whitespaces) }
+    }
+
+    // MARK: - Links
+
+    /// Points relative `href` and `src` attributes into the repository: `diagrams/a.svg` in
+    /// `scenario-05-caching/SCENARIO.md` becomes `/repo/scenario-05-caching/diagrams/a.svg`. Absolute URLs,
+    /// anchors and `mailto:` stay as they are.
+    static func rewriteRelativeURLs(_ html: String, base: String) -> String {
+        var output = ""
+        var rest = html[...]
+        while let attribute = rest.range(of: #"(href|src)=""#, options: .regularExpression) {
+            output += rest[..<attribute.upperBound]
+            rest = rest[attribute.upperBound...]
+            guard let end = rest.firstIndex(of: "\"") else { break }
+            let value = String(rest[..<end])
+            output += Self.resolve(value, base: base)
+            rest = rest[end...]
+        }
+        output += rest
+        return output
+    }
+
+    static func resolve(_ link: String, base: String) -> String {
+        let lower = link.lowercased()
+        if link.isEmpty || link.hasPrefix("#") || link.hasPrefix("/") || lower.hasPrefix("http:") || lower.hasPrefix("https:")
+            || lower.hasPrefix("mailto:") || lower.hasPrefix("data:")
+        {
+            return link
+        }
+        var fragment = ""
+        var path = link
+        if let hash = link.firstIndex(of: "#") {
+            fragment = String(link[hash...])
+            path = String(link[..<hash])
+        }
+        var parts = base.split(separator: "/").map(String.init)
+        for part in path.split(separator: "/") {
+            if part == ".." {
+                if !parts.isEmpty { parts.removeLast() }
+            } else if part != "." {
+                parts.append(String(part))
+            }
+        }
+        return "/repo/" + parts.joined(separator: "/") + fragment
+    }
+}
