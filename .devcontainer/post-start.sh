@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 cat <<TEXT
 
 Ready. Open the PORTS tab for:
+  8090  the exercise panel: the guide, Run check, hints and live graphs (it opens beside the editor)
   8080  the scenario server (try /health and /metrics)
   3000  Grafana: the live dashboard (no login needed; admin / admin to edit)
   9090  Prometheus

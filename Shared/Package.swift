@@ -182,7 +182,7 @@ let package = Package(
         .testTarget(
             name: "SharedTests",
             dependencies: [
-                "LabServer", "LoadTestKit", "LabKit", "LabTesting", "LabCore",
+                "LabServer", "LoadTestKit", "LabKit", "LabTesting", "LabCore", "LabPanel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),

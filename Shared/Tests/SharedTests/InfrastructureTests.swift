@@ -1,5 +1,6 @@
 import Foundation
 import LabKit
+import LabPanel
 import LabTesting
 import Testing
 
@@ -163,12 +164,14 @@ struct InfrastructureTests {
             #expect(self.exists(inRepository(script)), "\(name): postStartCommand runs \(script), which does not exist")
             #expect(postStart.hasSuffix(" \(name)"), "\(name): the post-start step must start this scenario")
             // Grafana answers some time after its port opens: notify, never openBrowser (a tab opened too early shows an error).
+            // The exercise panel answers at once (the post-start step starts it before the build) and opens beside the editor.
             let ports = try #require(devcontainer["portsAttributes"] as? [String: [String: Any]])
             let forwarded = devcontainer["forwardPorts"] as? [Int] ?? []
-            #expect(Set(forwarded).isSuperset(of: [8080, 3000, 9090]), "\(name): forward the server, Grafana and Prometheus")
+            #expect(Set(forwarded).isSuperset(of: [8090, 8080, 3000, 9090]), "\(name): forward the panel, the server, Grafana and Prometheus")
             for port in forwarded {
                 #expect((ports[String(port)]?["label"] as? String)?.isEmpty == false, "\(name): port \(port) needs a label")
-                #expect(ports[String(port)]?["onAutoForward"] as? String == "notify", "\(name): port \(port) should notify")
+                let action = port == PanelConfiguration.defaultPort ? "openPreview" : "notify"
+                #expect(ports[String(port)]?["onAutoForward"] as? String == action, "\(name): port \(port) should \(action)")
             }
             let vscode = (devcontainer["customizations"] as? [String: Any])?["vscode"] as? [String: Any]
             #expect((vscode?["extensions"] as? [String])?.contains("swiftlang.swift-vscode") == true)

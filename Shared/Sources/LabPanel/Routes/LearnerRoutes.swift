@@ -85,7 +85,7 @@ extension Panel {
             id: problem.id,
             title: problem.title,
             observed: observed,
-            hints: (0..<shown).map { HintsView.Hint(level: $0 + 1, name: HintLadder.levelNames[$0], text: problem.hints[$0]) },
+            hints: (0..<shown).map { HintsView.Hint(level: $0 + 1, name: HintLadder.levelNames[$0], textHTML: InlineText.html(problem.hints[$0])) },
             nextLevel: shown < 3 ? shown + 1 : nil
         )
     }
@@ -107,7 +107,7 @@ struct HintsView {
     struct Hint {
         var level: Int
         var name: String
-        var text: String
+        var textHTML: String
     }
     struct Problem {
         var id: String

@@ -112,7 +112,7 @@ extension Panel {
             view.verdict = summary.passed ? "✓ PASS" : "✗ NOT YET"
             view.passed = summary.passed
             view.reference = summary.program == "server-fixed"
-            view.findings = summary.findings.map { .init(title: $0.title, message: $0.message) }
+            view.findings = summary.findings.map { .init(title: $0.title, messageHTML: InlineText.html($0.message)) }
             view.notes = summary.notes
         case .load(let cards, let passed):
             view.cards = cards.map(ResultView.Card.init)
@@ -180,7 +180,7 @@ struct ResultView {
     }
     struct Finding {
         var title: String
-        var message: String
+        var messageHTML: String
     }
     var empty: Bool
     var kind: String = ""

@@ -10,7 +10,7 @@ struct Test: LabCommand {
 
     /// The groups of stages, in the order they run.
     enum Group: String, CaseIterable, ExpressibleByArgument {
-        case format, shared, scenarios, robustness, docs
+        case format, shared, scenarios, robustness, panel, docs
         case postStart = "post-start"
         case watch
     }
@@ -89,6 +89,13 @@ struct Test: LabCommand {
                 }
             }
         }
+        if self.runs(.panel) {
+            try await stage("exercise panel in a real browser (chromium): scenario 01 from NOT YET to PASS") {
+                let script = paths.root.appendingPathComponent("Shared/Tests/Browser/panel_browser_test.py").path
+                let screenshots = paths.state.appendingPathComponent("browser-test/screenshots").path
+                return try await Shell.run([BrowserTest.python(), script, paths.root.path, screenshots], in: paths.root)
+            }
+        }
         if self.runs(.docs) {
             try await stage(
                 "documented commands (README.md, SCENARIO.md)",
@@ -112,5 +119,24 @@ struct Test: LabCommand {
             throw LabError("failed: \(failures.joined(separator: ", "))")
         }
         say("\nAll test stages passed.")
+    }
+}
+
+/// Which Python runs the browser test: Debian's, where `python3-selenium` lives (a `python3` earlier on PATH,
+/// pyenv's say, has no Selenium unless it was installed there).
+enum BrowserTest {
+    static func python() -> String {
+        for candidate in ["/usr/bin/python3", Shell.which("python3")].compactMap({ $0 }) {
+            let probe = Process()
+            probe.executableURL = URL(fileURLWithPath: candidate)
+            probe.arguments = ["-c", "import selenium"]
+            probe.standardOutput = FileHandle.nullDevice
+            probe.standardError = FileHandle.nullDevice
+            if (try? probe.run()) != nil {
+                probe.waitUntilExit()
+                if probe.terminationStatus == 0 { return candidate }
+            }
+        }
+        return "python3"
     }
 }
