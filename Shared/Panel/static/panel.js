@@ -95,15 +95,19 @@
     }
   }
 
-  // Show next hint, in place.
-  $("hints-body")?.addEventListener("submit", async (event) => {
+  // Show next hint, in place: from the Hints box or from a problem the check observed. The hint appears in the
+  // Hints box, which comes into view; the verdict's buttons are refreshed so they offer the level after it.
+  document.addEventListener("submit", async (event) => {
     const form = event.target.closest("form.hint-form");
     if (!form) return;
     event.preventDefault();
     const response = await post(form.action, new FormData(form));
-    if (response.ok) $("hints-body").innerHTML = await response.text();
+    if (!response.ok) { $("run-message").textContent = await response.text(); return; }
+    $("hints-body").innerHTML = await response.text();
+    if (form.closest("#result")) await refresh("result", `/scenarios/${number}/result`);
     const problem = form.querySelector('input[name="problem"]').value;
-    $("hints-body").querySelector(`[data-problem="${CSS.escape(problem)}"] .hint:last-of-type`)?.focus?.();
+    const shown = [...$("hints-body").querySelectorAll(`[data-problem="${CSS.escape(problem)}"] .hint`)].at(-1);
+    if (shown) { shown.tabIndex = -1; shown.scrollIntoView({ block: "nearest" }); shown.focus({ preventScroll: true }); }
   });
 
   // Live graphs, every 2 s, drawn as SVG polylines.

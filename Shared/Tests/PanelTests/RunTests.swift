@@ -58,6 +58,7 @@ struct RunTests {
             #expect(result.contains("measured 4,980 ms"))
             #expect(result.contains("class=\"card met\""))
             #expect(result.contains("Every lookup reads the whole table"))
+            #expect(result.contains("Show next hint (1 of 3)"), "each problem observed offers its next hint")
             // Finished: the next run may start.
             try await client.execute(uri: "/scenarios/01/runs", method: .post, headers: harness.headers, body: form("kind=load")) {
                 #expect($0.status == .accepted)

@@ -105,14 +105,33 @@ extension Panel {
         guard let run = await self.runs.latest(for: scenario.number) else {
             return self.pages.fragment("result", ResultView(empty: true))
         }
-        var view = ResultView(empty: false, kind: run.kind.rawValue, running: !run.finished)
+        var view = ResultView(
+            number: scenario.number,
+            csrf: self.configuration.csrfToken,
+            empty: false,
+            kind: run.kind.rawValue,
+            running: !run.finished
+        )
         switch run.outcome() {
         case .check(let summary):
             view.cards = summary.targets.map(ResultView.Card.init)
             view.verdict = summary.passed ? "✓ PASS" : "✗ NOT YET"
             view.passed = summary.passed
             view.reference = summary.program == "server-fixed"
-            view.findings = summary.findings.map { .init(title: $0.title, messageHTML: InlineText.html($0.message)) }
+            // Each problem observed offers its next hint where the tier allows hints after a check (Running
+            // keeps them folded in the Hints box; Sprinting has none). The reference's run is not the learner's.
+            let rules = self.rules(for: scenario)
+            let offersHints = (rules.hints == .upFront || rules.hints == .afterCheck) && summary.program != "server-fixed"
+            let shown = self.progress(scenario).hintsShown ?? [:]
+            view.findings = summary.findings.map { finding in
+                let seen = shown[finding.id] ?? 0
+                return .init(
+                    id: finding.id,
+                    title: finding.title,
+                    messageHTML: InlineText.html(finding.message),
+                    nextLevel: offersHints && seen < 3 ? seen + 1 : nil
+                )
+            }
             view.notes = summary.notes
         case .load(let cards, let passed):
             view.cards = cards.map(ResultView.Card.init)
@@ -179,9 +198,14 @@ struct ResultView {
         }
     }
     struct Finding {
+        var id: String
         var title: String
         var messageHTML: String
+        /// The next hint level to offer, or nil (all seen, or no hints here).
+        var nextLevel: Int?
     }
+    var number: String = ""
+    var csrf: String = ""
     var empty: Bool
     var kind: String = ""
     var running: Bool = false
