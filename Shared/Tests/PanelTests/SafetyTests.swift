@@ -71,8 +71,13 @@ struct SafetyTests {
         try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "/etc/hostname")
         defer { try? FileManager.default.removeItem(at: link) }
         try await harness.test { client in
-            for allowed in ["/repo/README.md", "/repo/scenario-01-single-server/SCENARIO.md", "/repo/scenario-01-single-server/lab.json"] {
+            for allowed in ["/repo/README.md", "/repo/scenario-01-single-server/lab.json", "/repo/Shared/Panel/tiers.json"] {
                 try await client.execute(uri: allowed, method: .get) { #expect($0.status == .ok, "\(allowed)") }
+            }
+            // A scenario's guide is its scenario page.
+            try await client.execute(uri: "/repo/scenario-01-single-server/SCENARIO.md", method: .get) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location] == "/scenarios/01")
             }
             for refused in [
                 "/repo/../etc/passwd", "/repo/%2e%2e/%2e%2e/etc/passwd", "/repo/scenario-01-single-server/../../etc/passwd",

@@ -16,6 +16,11 @@ extension Panel {
                     link: ("/", "Back to the track")
                 )
             }
+            // A scenario's guide opens as its scenario page, with the live panel beside it.
+            let parts = file.path.split(separator: "/")
+            if parts.count == 2, parts[1] == "SCENARIO.md", let scenario = self.scenarios().first(where: { $0.folderName == parts[0] }) {
+                return self.redirect("/scenarios/\(scenario.number)")
+            }
             switch file.kind {
             case .markdown:
                 let markdown = (try? String(contentsOf: file.url, encoding: .utf8)) ?? ""
