@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LabKit
 
 /// The repository's files the guides link to (diagrams, other guides, source files), and the panel's own
 /// stylesheet and script.
