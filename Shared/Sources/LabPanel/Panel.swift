@@ -13,7 +13,7 @@ public final class Panel: Sendable {
     let runs: RunCoordinator
     let sampler: LiveSampler
     let files: RepositoryFiles
-    let renderer = GuideRenderer()
+    let guides = GuideCache()
 
     public init(configuration: PanelConfiguration) async throws {
         self.configuration = configuration

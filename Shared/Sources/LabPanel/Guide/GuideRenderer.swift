@@ -23,18 +23,25 @@ public struct GuideRenderer: Sendable {
 
     /// - Parameter path: the file's path inside the repository (`scenario-01-single-server/SCENARIO.md`), which
     ///   relative links are resolved against.
+    ///
+    /// Ids, steps and links are set by Ink modifiers on each fragment as it is rendered, never by searching the
+    /// finished page: a 90 KB guide renders in a few milliseconds that way (the scan of the whole page per
+    /// heading and per link that came first took most of 100 ms, seen with `perf`).
     public func render(markdown: String, path: String) -> Guide {
+        let base = (path as NSString).deletingLastPathComponent
+        let headings = HeadingIDs()
         var parser = MarkdownParser()
         parser.addModifier(
             Modifier(target: .codeBlocks) { html, _ in
                 "<div class=\"code\"><button type=\"button\" class=\"copy\" aria-label=\"Copy this code\">Copy</button>\(html)</div>"
             }
         )
-        let body = self.renderBlocks(Self.splitDetails(Self.normalizeForInk(markdown)), parser: parser)
-        var (html, steps) = Self.numberHeadings(body)
-        html = Self.rewriteRelativeURLs(html, base: (path as NSString).deletingLastPathComponent)
+        parser.addModifier(Modifier(target: .headings) { html, _ in headings.identify(html) })
+        parser.addModifier(Modifier(target: .links) { html, _ in Self.rewriteFirst("href", in: html, base: base) })
+        parser.addModifier(Modifier(target: .images) { html, _ in Self.rewriteFirst("src", in: html, base: base) })
+        let html = self.renderBlocks(Self.splitDetails(Self.normalizeForInk(markdown)), parser: parser)
         let title = Self.firstHeading(markdown) ?? (path as NSString).lastPathComponent
-        return Guide(html: html, title: title, steps: steps)
+        return Guide(html: html, title: title, steps: headings.steps)
     }
 
     // MARK: - Where Ink differs from GitHub
@@ -66,7 +73,7 @@ public struct GuideRenderer: Sendable {
                 continue
             }
             if line.hasPrefix("`"), let previous = lines.last,
-                !previous.trimmingCharacters(in: .whitespaces).isEmpty, !previous.hasPrefix("|"), !previous.hasPrefix("```"),
+                !previous.allSatisfy({ $0 == " " || $0 == "\t" }), !previous.hasPrefix("|"), !previous.hasPrefix("```"),
                 !previous.hasPrefix("#"), !previous.hasPrefix("<")
             {
                 lines[lines.count - 1] = previous + " " + line
@@ -97,7 +104,7 @@ public struct GuideRenderer: Sendable {
             current = []
         }
         for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let trimmed = Self.trimmed(line)
             if trimmed.hasPrefix("```") { inFence.toggle() }
             let isTag =
                 !inFence
@@ -105,7 +112,7 @@ public struct GuideRenderer: Sendable {
                     || (trimmed.hasPrefix("<summary>") && trimmed.hasSuffix("</summary>")))
             if isTag {
                 flush()
-                blocks.append(.html(trimmed))
+                blocks.append(.html(String(trimmed)))
             } else {
                 current.append(line)
             }
@@ -135,38 +142,40 @@ public struct GuideRenderer: Sendable {
         return "<summary>\(html)</summary>"
     }
 
+    /// The line without spaces and tabs around it (Foundation's `trimmingCharacters` on every line of a guide was
+    /// a sixth of the render).
+    static func trimmed(_ line: Substring) -> Substring {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        let start = line.firstIndex { !blank($0) } ?? line.endIndex
+        let end = line.lastIndex { !blank($0) }.map { line.index(after: $0) } ?? start
+        return line[start..<max(start, end)]
+    }
+
     // MARK: - Headings
 
-    /// Gives every heading an id (GitHub's slugs: lowercase, spaces to dashes, punctuation dropped) and collects
-    /// the `<h2>` ones as steps.
-    static func numberHeadings(_ html: String) -> (String, [Step]) {
-        var output = ""
-        var steps: [Step] = []
-        var used: [String: Int] = [:]
-        var rest = html[...]
-        while let open = rest.range(of: "<h[1-6]>", options: .regularExpression) {
-            let level = rest[rest.index(open.lowerBound, offsetBy: 2)]
-            output += rest[..<open.lowerBound]
-            let afterTag = open.upperBound
-            guard let close = rest[afterTag...].range(of: "</h\(level)>") else {
-                rest = rest[open.lowerBound...]
-                break
-            }
-            let inner = String(rest[afterTag..<close.lowerBound])
-            let text = Self.plainText(inner)
-            var slug = Self.slug(text)
-            if let count = used[slug] {
-                used[slug] = count + 1
+    /// Gives every heading an id (GitHub's slugs: lowercase, spaces to dashes, punctuation dropped, a number
+    /// added to a repeated one) and collects the `<h2>` ones as the guide's steps. One per render.
+    final class HeadingIDs {
+        private var used: [String: Int] = [:]
+        private(set) var steps: [Step] = []
+
+        /// `<h2>Title</h2>` → `<h2 id="title"><a class="anchor" href="#title" aria-hidden="true">#</a>Title</h2>`.
+        func identify(_ html: String) -> String {
+            guard html.hasPrefix("<h"), let open = html.firstIndex(of: ">"), let close = html.range(of: "</h", options: .backwards)
+            else { return html }
+            let level = html[html.index(html.startIndex, offsetBy: 2)]
+            let inner = String(html[html.index(after: open)..<close.lowerBound])
+            let text = GuideRenderer.plainText(inner)
+            var slug = GuideRenderer.slug(text)
+            if let count = self.used[slug] {
+                self.used[slug] = count + 1
                 slug += "-\(count)"
             } else {
-                used[slug] = 1
+                self.used[slug] = 1
             }
-            if level == "2" { steps.append(Step(id: slug, title: text)) }
-            output += "<h\(level) id=\"\(slug)\"><a class=\"anchor\" href=\"#\(slug)\" aria-hidden=\"true\">#</a>\(inner)</h\(level)>"
-            rest = rest[close.upperBound...]
+            if level == "2" { self.steps.append(Step(id: slug, title: text)) }
+            return "<h\(level) id=\"\(slug)\"><a class=\"anchor\" href=\"#\(slug)\" aria-hidden=\"true\">#</a>\(inner)</h\(level)>"
         }
-        output += rest
-        return (output, steps)
     }
 
     static func slug(_ text: String) -> String {
@@ -205,22 +214,13 @@ public struct GuideRenderer: Sendable {
 
     // MARK: - Links
 
-    /// Points relative `href` and `src` attributes into the repository: `diagrams/a.svg` in
-    /// `scenario-05-caching/SCENARIO.md` becomes `/repo/scenario-05-caching/diagrams/a.svg`. Absolute URLs,
-    /// anchors and `mailto:` stay as they are.
-    static func rewriteRelativeURLs(_ html: String, base: String) -> String {
-        var output = ""
-        var rest = html[...]
-        while let attribute = rest.range(of: #"(href|src)=""#, options: .regularExpression) {
-            output += rest[..<attribute.upperBound]
-            rest = rest[attribute.upperBound...]
-            guard let end = rest.firstIndex(of: "\"") else { break }
-            let value = String(rest[..<end])
-            output += Self.resolve(value, base: base)
-            rest = rest[end...]
-        }
-        output += rest
-        return output
+    /// Points the fragment's first `attribute` (a link's `href`, an image's `src`) into the repository when it is
+    /// relative: `diagrams/a.svg` in `scenario-05-caching/SCENARIO.md` becomes
+    /// `/repo/scenario-05-caching/diagrams/a.svg`. Absolute URLs, anchors and `mailto:` stay as they are.
+    static func rewriteFirst(_ attribute: String, in html: String, base: String) -> String {
+        guard let start = html.range(of: "\(attribute)=\""), let end = html[start.upperBound...].firstIndex(of: "\"") else { return html }
+        let value = String(html[start.upperBound..<end])
+        return String(html[..<start.upperBound]) + Self.resolve(value, base: base) + String(html[end...])
     }
 
     static func resolve(_ link: String, base: String) -> String {

@@ -24,8 +24,7 @@ extension Panel {
             }
             switch file.kind {
             case .markdown:
-                let markdown = (try? String(contentsOf: file.url, encoding: .utf8)) ?? ""
-                let guide = self.renderer.render(markdown: markdown, path: file.path)
+                let guide = self.guides.guide(at: file.url, path: file.path) ?? GuideRenderer().render(markdown: "", path: file.path)
                 let view = DocumentView(path: file.path, html: guide.html)
                 return self.html(self.pages.page("document", title: guide.title, csrf: self.configuration.csrfToken, view))
             case .svg, .png, .text:

@@ -60,10 +60,9 @@ extension Panel {
     func scenarioPage(_ scenario: Scenario) throws -> Response {
         let start = ContinuousClock.now
         let path = "\(scenario.folderName)/SCENARIO.md"
-        guard let markdown = try? String(contentsOf: scenario.file("SCENARIO.md"), encoding: .utf8) else {
+        guard let guide = self.guides.guide(at: scenario.file("SCENARIO.md"), path: path) else {
             return self.message("No guide", "\(path) is missing.", status: .notFound, link: ("/", "Back to the track"))
         }
-        let guide = self.renderer.render(markdown: markdown, path: path)
         let rules = self.rules(for: scenario)
         let entry = self.progress(scenario)
         let view = ScenarioView(
