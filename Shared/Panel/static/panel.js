@@ -37,7 +37,7 @@
     try {
       const s = await (await fetch(`/scenarios/${number}/status.json`, { cache: "no-store" })).json();
       const state = $("server-state");
-      state.textContent = s.server + (s.hint ? ". " + s.hint : "");
+      state.textContent = s.server;
       state.className = "state " + (s.healthy ? "healthy" : "down");
       $("services").replaceChildren(...s.services.map((line) => { const li = document.createElement("li"); li.textContent = line; return li; }));
       setBusy(s.run && !s.run.finished && s.run.id !== following);

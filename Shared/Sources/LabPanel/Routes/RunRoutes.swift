@@ -154,8 +154,7 @@ extension Panel {
             server: state ?? (answers ? "something answers on \(scenario.serverURL), not started by the lab" : "no server running"),
             healthy: answers,
             services: services,
-            run: current.map { RunState($0) },
-            hint: answers ? nil : "Start it in a terminal: ./lab up \(scenario.number)"
+            run: current.map { RunState($0) }
         )
     }
 }
@@ -181,7 +180,6 @@ struct StatusView: Encodable {
     var healthy: Bool
     var services: [String]
     var run: RunState?
-    var hint: String?
 }
 
 struct LiveView: Encodable {
