@@ -92,6 +92,12 @@ struct PageTests {
             </details>
 
             ## 1. First step
+
+            - **Failed** is split
+              by kind:
+              - *timed out*: no answer;
+            - **p50** comes after, at the top level again
+            3. numbered from three
             """
         let guide = GuideRenderer().render(markdown: markdown, path: "scenario-01-single-server/SCENARIO.md")
         #expect(guide.title == "Title")
@@ -101,6 +107,15 @@ struct PageTests {
         #expect(guide.html.contains("<summary><strong>Answer</strong></summary>"))
         #expect(guide.html.contains("<strong>bold</strong>"))
         #expect(guide.html.contains("href=\"/repo/README.md#top\""))
+        // Nested lists nest (Ink alone would put the second top-level item inside the nested list), a wrapped item
+        // is one item, and a numbered list keeps its first number.
+        #expect(
+            guide.html.contains(
+                "<ul><li><strong>Failed</strong> is split by kind:<ul><li><em>timed out</em>: no answer;</li></ul></li>"
+                    + "<li><strong>p50</strong> comes after, at the top level again</li></ul>"
+            )
+        )
+        #expect(guide.html.contains("<ol start=\"3\"><li>numbered from three</li></ol>"))
     }
 
     static func attributes(_ name: String, in html: String) -> [String] {

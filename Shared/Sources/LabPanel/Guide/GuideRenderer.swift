@@ -46,12 +46,14 @@ public struct GuideRenderer: Sendable {
 
     // MARK: - Where Ink differs from GitHub
 
-    /// Two places where Ink differs from GitHub (CommonMark), mended before Ink reads the guide:
+    /// Three places where Ink differs from GitHub (CommonMark), mended before Ink reads the guide:
     /// - Ink ends a paragraph at a line that starts with a backtick, where GitHub carries on: a guide that wraps
     ///   before `` `code` `` would show a broken paragraph. Such a line is joined to the one before it, outside
     ///   code blocks and tables.
     /// - Ink only sees a code fence at the start of a line: a fenced block indented under a list item would run
     ///   on to the end of the document. Such a block (fences and lines) loses the fence's indentation.
+    /// - Ink misreads a list item wrapped over several lines: it becomes one line (a soft line break is a space
+    ///   in Markdown, so nothing else changes).
     static func normalizeForInk(_ markdown: String) -> String {
         var lines: [String] = []
         var fenceIndent: Int?
@@ -72,6 +74,14 @@ public struct GuideRenderer: Sendable {
                 lines.append(String(line.dropFirst(min(open, indent))))
                 continue
             }
+            // A list item wrapped over several lines: Ink misreads the indented continuation (bold across the
+            // break shows its asterisks, the next item nests one level too deep), so the item becomes one line.
+            if indent > 0, let previous = lines.last, Self.isListItem(previous), !trimmed.isEmpty, !Self.isListItem(line),
+                !trimmed.hasPrefix("|"), !trimmed.hasPrefix(">"), !trimmed.hasPrefix("<")
+            {
+                lines[lines.count - 1] = previous + " " + String(trimmed)
+                continue
+            }
             if line.hasPrefix("`"), let previous = lines.last,
                 !previous.allSatisfy({ $0 == " " || $0 == "\t" }), !previous.hasPrefix("|"), !previous.hasPrefix("```"),
                 !previous.hasPrefix("#"), !previous.hasPrefix("<")
@@ -82,6 +92,14 @@ public struct GuideRenderer: Sendable {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `- item`, `* item`, `+ item` or `12. item`, indented or not.
+    static func isListItem(_ line: String) -> Bool {
+        let text = line.drop { $0 == " " }
+        if text.hasPrefix("- ") || text.hasPrefix("* ") || text.hasPrefix("+ ") { return true }
+        let digits = text.prefix { $0.isNumber }
+        return !digits.isEmpty && text.dropFirst(digits.count).hasPrefix(". ")
     }
 
     // MARK: - <details> blocks
@@ -125,21 +143,36 @@ public struct GuideRenderer: Sendable {
         blocks.map { block in
             switch block {
             case .markdown(let text):
-                // Ink reads a piece that starts with `-` as a metadata header first, and crashes on a lone `---`
-                // (seen: the rule after a `</details>`). An empty comment in front makes it ordinary Markdown.
-                text.drop(while: \.isWhitespace).hasPrefix("-") ? parser.html(from: "<!-- -->\n" + text) : parser.html(from: text)
+                ListRenderer.segments(text).map { segment in
+                    switch segment {
+                    case .markdown(let text): Self.ink(text, parser: parser)
+                    case .list(let items): ListRenderer.html(items) { Self.inline($0, parser: parser) }
+                    }
+                }.joined(separator: "\n")
             case .html(let tag): Self.renderSummary(tag, parser: parser)
             }
         }.joined(separator: "\n")
+    }
+
+    /// Ink reads a piece that starts with `-` as a metadata header first, and crashes on a lone `---` (seen: the
+    /// rule after a `</details>`). An empty comment in front makes it ordinary Markdown.
+    static func ink(_ text: String, parser: MarkdownParser) -> String {
+        text.drop(while: \.isWhitespace).hasPrefix("-") ? parser.html(from: "<!-- -->\n" + text) : parser.html(from: text)
+    }
+
+    /// One line of inline Markdown (a list item's text) as HTML, without the paragraph Ink wraps it in.
+    static func inline(_ text: String, parser: MarkdownParser) -> String {
+        var html = Self.ink(text, parser: parser)
+        if html.hasPrefix("<!-- -->") { html.removeFirst("<!-- -->".count) }
+        if html.hasPrefix("<p>") && html.hasSuffix("</p>") { html = String(html.dropFirst(3).dropLast(4)) }
+        return html
     }
 
     /// `<summary>` may hold inline Markdown (`**Hint**`, backticks): render it without the paragraph around it.
     private static func renderSummary(_ tag: String, parser: MarkdownParser) -> String {
         guard tag.hasPrefix("<summary>") else { return tag }
         let inner = String(tag.dropFirst("<summary>".count).dropLast("</summary>".count))
-        var html = parser.html(from: inner)
-        if html.hasPrefix("<p>") && html.hasSuffix("</p>") { html = String(html.dropFirst(3).dropLast(4)) }
-        return "<summary>\(html)</summary>"
+        return "<summary>\(Self.inline(inner, parser: parser))</summary>"
     }
 
     /// The line without spaces and tabs around it (Foundation's `trimmingCharacters` on every line of a guide was
