@@ -38,7 +38,9 @@
       const s = await (await fetch(`/scenarios/${number}/status.json`, { cache: "no-store" })).json();
       const state = $("server-state");
       state.textContent = s.server;
-      state.className = "state " + (s.healthy ? "healthy" : "down");
+      // Rebuilding or starting: the old server may still answer, but what you saved is not running yet.
+      const busy = /rebuilding|building|starting/.test(s.server);
+      state.className = "state " + (busy ? "busy" : s.healthy ? "healthy" : "down");
       $("services").replaceChildren(...s.services.map((line) => { const li = document.createElement("li"); li.textContent = line; return li; }));
       setBusy(s.run && !s.run.finished && s.run.id !== following);
     } catch { $("server-state").textContent = "The panel does not answer: is ./lab panel still running?"; }
@@ -58,14 +60,20 @@
     follow(run);
   });
 
-  function follow(run) {
+  // Streams a run's output (all of it from the start, so a finished run is shown again after a reload).
+  function follow(run, replay = false) {
     following = run.id;
     setBusy(true);
     const output = $("run-output");
     output.hidden = false;
     output.textContent = "";
-    $("result").innerHTML = "";
-    $("run-message").textContent = run.kind === "check" ? "Checking: the standard load, then the known problems…" : "Load test running…";
+    if (!replay) $("result").innerHTML = "";
+    $("run-message").textContent = replay
+      ? `Your last ${run.kind === "check" ? "check" : "load test"} on this scenario:`
+      : run.kind === "check" ? "Checking: the standard load, then the known problems…" : "Load test running…";
+    const log = $("run-log");
+    log.hidden = false;
+    log.textContent = `Kept in ${run.log}` + (run.kind === "load" ? `; its results in ${run.results} (./lab compare takes two of them).` : ".");
     const events = new EventSource(`/runs/${run.id}/events`);
     events.onmessage = (message) => {
       const atBottom = output.scrollTop + output.clientHeight >= output.scrollHeight - 4;
@@ -75,7 +83,7 @@
     events.addEventListener("done", async () => {
       events.close();
       following = null;
-      $("run-message").textContent = "Finished.";
+      if (!replay) $("run-message").textContent = "Finished.";
       await refresh("result", `/scenarios/${number}/result`);
       await refresh("hints-body", `/scenarios/${number}/hints`);
       await refreshPage();
@@ -118,28 +126,48 @@
       $("graphs").replaceChildren(...data.graphs.map(drawGraph));
     } catch { /* the panel is gone; status() says so */ }
   }
+  // One graph: the last 5 minutes, newest on the right, 0 at the bottom and the highest value at the top. A gap
+  // in the samples (nothing answered) breaks the line; a value older than a few seconds shows as "—".
   function drawGraph(graph) {
     const box = document.createElement("div");
     box.className = "graph";
-    const last = graph.points.at(-1)?.v ?? 0;
+    const now = Date.now() / 1000, span = 300;
+    const lastPoint = graph.points.at(-1);
+    const fresh = lastPoint && now - lastPoint.t < 5;
     const title = document.createElement("div");
     title.className = "title";
     title.innerHTML = "<span></span><strong></strong>";
     title.firstChild.textContent = graph.name;
-    title.lastChild.textContent = `${format(last)} ${graph.unit}`;
+    title.lastChild.textContent = fresh ? `${format(lastPoint.v)} ${graph.unit}` : "— (no traffic now)";
     box.append(title);
+    const max = Math.max(...graph.points.map((p) => p.v), graph.unit === "%" ? 100 : 1e-9);
     const ns = "http://www.w3.org/2000/svg";
     const svg = document.createElementNS(ns, "svg");
     svg.setAttribute("viewBox", "0 0 300 70");
     svg.setAttribute("preserveAspectRatio", "none");
     svg.setAttribute("role", "img");
-    svg.setAttribute("aria-label", `${graph.name}, now ${format(last)} ${graph.unit}`);
-    const now = Date.now() / 1000, span = 300;
-    const max = Math.max(...graph.points.map((p) => p.v), graph.unit === "%" ? 100 : 1e-9);
-    const line = document.createElementNS(ns, "polyline");
-    line.setAttribute("points", graph.points.map((p) => `${(300 * (1 - (now - p.t) / span)).toFixed(1)},${(68 - 66 * p.v / max).toFixed(1)}`).join(" "));
-    svg.append(line);
+    svg.setAttribute("aria-label", `${graph.name}: ${fresh ? "now " + format(lastPoint.v) + " " + graph.unit : "no traffic now"}, highest ${format(max)} ${graph.unit} in the last 5 minutes`);
+    let segment = [];
+    const draw = () => {
+      if (segment.length === 0) return;
+      const line = document.createElementNS(ns, "polyline");
+      line.setAttribute("points", segment.join(" "));
+      svg.append(line);
+      segment = [];
+    };
+    let previous = null;
+    for (const p of graph.points) {
+      if (previous && p.t - previous.t > 3.5) draw();
+      segment.push(`${(300 * (1 - (now - p.t) / span)).toFixed(1)},${(68 - 66 * p.v / max).toFixed(1)}`);
+      previous = p;
+    }
+    draw();
     box.append(svg);
+    const scale = document.createElement("div");
+    scale.className = "scale";
+    scale.innerHTML = "<span>5 min ago</span><span></span><span>now</span>";
+    scale.children[1].textContent = `top: ${format(max)} ${graph.unit}`;
+    box.append(scale);
     return box;
   }
   function format(value) { return value >= 100 ? Math.round(value).toLocaleString("en") : value.toFixed(value >= 10 ? 1 : 2); }
@@ -149,6 +177,9 @@
   setInterval(status, 3000);
   setInterval(graphs, 2000);
   // A run started in another tab (or before a reload) is followed here too.
-  fetch(`/scenarios/${number}/status.json`).then((r) => r.json()).then((s) => { if (s.run && !s.run.finished && s.run.scenario === number) follow(s.run); }).catch(() => {});
+  fetch(`/scenarios/${number}/status.json`).then((r) => r.json()).then((s) => {
+    if (s.run && !s.run.finished && s.run.scenario === number) follow(s.run);
+    else if (s.last) follow(s.last, true);
+  }).catch(() => {});
   refresh("result", `/scenarios/${number}/result`);
 })();

@@ -46,11 +46,19 @@ public enum LearnerCheckReport {
             for finding in outcome.findings {
                 let seen = hintsShown[finding.problem.id] ?? 0
                 lines.append("  ✗ \(finding.problem.title): \(finding.message)")
-                lines.append(
-                    seen >= 3
-                        ? "      You have seen all 3 hints for this one: ./lab hint \(n) --all shows them again."
-                        : "      Stuck? ./lab hint \(n) gives hint \(seen + 1) of 3 for it."
-                )
+                if FrontEnd.current == .panel {
+                    lines.append(
+                        seen >= 3
+                            ? "      You have seen all 3 hints for this one: they are in the Hints box."
+                            : "      Stuck? Its Show next hint button (under the verdict) gives hint \(seen + 1) of 3."
+                    )
+                } else {
+                    lines.append(
+                        seen >= 3
+                            ? "      You have seen all 3 hints for this one: ./lab hint \(n) --all shows them again."
+                            : "      Stuck? ./lab hint \(n) gives hint \(seen + 1) of 3 for it."
+                    )
+                }
             }
         }
         if !outcome.idleInstances.isEmpty {

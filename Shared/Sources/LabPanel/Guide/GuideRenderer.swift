@@ -207,7 +207,7 @@ public struct GuideRenderer: Sendable {
                 self.used[slug] = 1
             }
             if level == "2" { self.steps.append(Step(id: slug, title: text)) }
-            return "<h\(level) id=\"\(slug)\"><a class=\"anchor\" href=\"#\(slug)\" aria-hidden=\"true\">#</a>\(inner)</h\(level)>"
+            return "<h\(level) id=\"\(slug)\"><a class=\"anchor\" href=\"#\(slug)\" aria-hidden=\"true\" tabindex=\"-1\">#</a>\(inner)</h\(level)>"
         }
     }
 

@@ -15,7 +15,8 @@ public enum RunsChart {
         let step = (width - 2 * pad) / Double(runs.count)
         var parts: [String] = []
         for (index, run) in runs.enumerated() {
-            let barHeight = max(1, (height - 2 * pad) * run.requestsPerSecond / top)
+            // A failing check can be a few req/s: at least 3 px, so it reads as a bar, not as nothing.
+            let barHeight = max(3, (height - 2 * pad) * run.requestsPerSecond / top)
             let x = pad + Double(index) * step + step * 0.15
             let y = height - pad - barHeight
             let passed = run.passed == true
@@ -25,12 +26,19 @@ public enum RunsChart {
                 "<rect x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(step * 0.7))\" height=\"\(f(barHeight))\" class=\"\(passed ? "bar-pass" : "bar-fail")\"><title>\(label)</title></rect>"
             )
         }
+        // Each bar's number above it, while they fit.
+        if runs.count <= 12 {
+            for (index, run) in runs.enumerated() {
+                let x = pad + Double(index) * step + step * 0.5
+                let y = height - pad - max(3, (height - 2 * pad) * run.requestsPerSecond / top) - 2
+                parts.append("<text x=\"\(f(x))\" y=\"\(f(y))\" class=\"bar-label\">\(Int(run.requestsPerSecond.rounded()))</text>")
+            }
+        }
+        // The target over the bars, its label at the left edge with a halo so no bar hides it.
         if let target = targets.minRequestsPerSecond {
             let y = height - pad - (height - 2 * pad) * target / top
             parts.append("<line x1=\"\(f(pad))\" x2=\"\(f(width - pad))\" y1=\"\(f(y))\" y2=\"\(f(y))\" class=\"target-line\"/>")
-            parts.append(
-                "<text x=\"\(f(width - pad))\" y=\"\(f(y - 3))\" text-anchor=\"end\" class=\"chart-label\">target \(Int(target)) req/s</text>"
-            )
+            parts.append("<text x=\"\(f(pad + 2))\" y=\"\(f(y - 3))\" class=\"chart-label\">target \(Int(target)) req/s</text>")
         }
         parts.append("<text x=\"\(f(pad))\" y=\"\(f(height - 4))\" class=\"chart-label\">oldest</text>")
         parts.append("<text x=\"\(f(width - pad))\" y=\"\(f(height - 4))\" text-anchor=\"end\" class=\"chart-label\">latest</text>")

@@ -119,18 +119,24 @@ extension Panel {
                 ? "You passed this scenario: here is the reference to compare with."
                 : "You gave up on this one: here is the reference. Try to make your own server pass with it in mind.",
             files: solution.files.map { file in
-                ReferenceView.File(
+                // A file with nothing on the left (the database fix) is shown whole, not as a diff against nothing.
+                let whole = file.rows.allSatisfy { $0.left == nil && $0.change != .folded }
+                return ReferenceView.File(
                     title: file.title,
                     path: file.path,
-                    rows: file.rows.map {
-                        .init(
-                            left: $0.left ?? "",
-                            right: $0.right ?? "",
-                            leftNumber: $0.leftNumber.map(String.init) ?? "",
-                            rightNumber: $0.rightNumber.map(String.init) ?? "",
-                            change: $0.change.rawValue
-                        )
-                    }
+                    whole: whole ? file.rows.compactMap(\.right).joined(separator: "\n") : nil,
+                    rows: whole
+                        ? []
+                        : file.rows.map {
+                            .init(
+                                left: $0.left ?? "",
+                                right: $0.right ?? "",
+                                leftNumber: $0.leftNumber.map(String.init) ?? "",
+                                rightNumber: $0.rightNumber.map(String.init) ?? "",
+                                change: $0.change.rawValue,
+                                folded: $0.change == .folded
+                            )
+                        }
                 )
             },
             sideBySide: entry.best.flatMap { best in entry.reference.map { LearnerCheckReport.sideBySide(yours: best, reference: $0) } }
@@ -188,10 +194,13 @@ struct ReferenceView {
         var leftNumber: String
         var rightNumber: String
         var change: String
+        var folded: Bool
     }
     struct File {
         var title: String
         var path: String
+        /// The whole file, when there is nothing to compare it with.
+        var whole: String?
         var rows: [Row]
     }
     var number: String

@@ -150,11 +150,13 @@ extension Panel {
         let answers = ServerProcess.healthStatus(port: scenario.manifest.port) == 200
         let services = (try? ScenarioServices(scenario: scenario, paths: self.configuration.paths).statusLines()) ?? []
         let current = await self.runs.current()
+        let last = await self.runs.latest(for: scenario.number)
         return StatusView(
             server: state ?? (answers ? "something answers on \(scenario.serverURL), not started by the lab" : "no server running"),
             healthy: answers,
             services: services,
-            run: current.map { RunState($0) }
+            run: current.map { RunState($0) },
+            last: last.map { RunState($0) }
         )
     }
 }
@@ -164,6 +166,9 @@ struct RunState: Encodable {
     var kind: String
     var scenario: String
     var finished: Bool
+    /// Where the output is kept (`.lab/panel/run-3.log`), and the load's results for `./lab compare`.
+    var log: String
+    var results: String
     var refusal: String?
 
     init(_ run: PanelRun, refusal: String? = nil) {
@@ -171,6 +176,13 @@ struct RunState: Encodable {
         self.kind = run.kind.rawValue
         self.scenario = run.scenario.number
         self.finished = run.finished
+        let root = run.scenario.folder.deletingLastPathComponent().standardizedFileURL.path + "/"
+        func shown(_ url: URL) -> String {
+            let path = url.standardizedFileURL.path
+            return path.hasPrefix(root) ? String(path.dropFirst(root.count)) : path
+        }
+        self.log = shown(run.output)
+        self.results = shown(run.verdict)
         self.refusal = refusal
     }
 }
@@ -180,6 +192,8 @@ struct StatusView: Encodable {
     var healthy: Bool
     var services: [String]
     var run: RunState?
+    /// This scenario's latest run (the page shows its output again after a reload).
+    var last: RunState?
 }
 
 struct LiveView: Encodable {

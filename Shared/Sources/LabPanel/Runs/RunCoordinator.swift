@@ -36,6 +36,7 @@ public actor RunCoordinator {
         for file in [run.output, run.verdict] { try? FileManager.default.removeItem(at: file) }
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
+        environment[FrontEnd.variable] = "panel"
         let child = try ChildProcess.spawn(
             [self.configuration.labExecutable] + run.arguments,
             in: self.configuration.paths.root,

@@ -1,6 +1,7 @@
 import Foundation
 import LabCore
 import LabKit
+import LabPanel
 import LoadTestKit
 import Synchronization
 
@@ -180,6 +181,7 @@ struct WatchMode {
             ✅ \(what)  (database \(self.databaseURL))
                Watching \(self.scenario.folderName)/Sources/ - save a file and the server rebuilds and restarts.
 
+            The exercise panel (guide, Run check, hints, live graphs): http://127.0.0.1:\(PanelConfiguration.defaultPort)/scenarios/\(n)
             Next, in a second terminal:
                ./lab load \(n)          send the standard load (\(self.scenario.manifest.load.users) users, \(Int(self.scenario.manifest.load.durationSeconds)) s) and get a verdict
                ./lab psql \(n)          open psql on the scenario database (try EXPLAIN ANALYZE)

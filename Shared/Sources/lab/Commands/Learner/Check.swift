@@ -82,7 +82,7 @@ struct Check: LabCommand {
                 entry.firstPass = entry.firstPass ?? now
                 say("")
                 say(LearnerCheckReport.reveal(scenario: scenario, yours: entry.best ?? numbers, reference: entry.reference, first: first))
-                say("\nYour progress: ./lab progress")
+                say(FrontEnd.current == .panel ? "\nYour progress: the track page (Your track, at the top)." : "\nYour progress: ./lab progress")
             }
         }
         progress.scenarios[scenario.number] = entry
