@@ -15,6 +15,11 @@
     setTimeout(() => { button.textContent = "Copy"; }, 1500);
   });
 
+  // The reference page: hide the lines that differ only in comments.
+  document.getElementById("hide-comments")?.addEventListener("change", (event) => {
+    for (const row of document.querySelectorAll("table.diff tr.comment")) row.classList.toggle("hidden-comment", event.target.checked);
+  });
+
   if (!page) return;
   const number = page.dataset.scenario;
   const $ = (id) => document.getElementById(id);
@@ -40,9 +45,14 @@
       state.textContent = s.server;
       // Rebuilding or starting: the old server may still answer, but what you saved is not running yet.
       const busy = /rebuilding|building|starting/.test(s.server);
-      state.className = "state " + (busy ? "busy" : s.healthy ? "healthy" : "down");
+      // The last save did not compile (the old build answers), or the server is down: red, whatever /health says.
+      const broken = /previous build|failed|waiting for a fix|exited/.test(s.server);
+      state.className = "state " + (broken ? "down" : busy ? "busy" : s.healthy ? "healthy" : "down");
       $("services").replaceChildren(...s.services.map((line) => { const li = document.createElement("li"); li.textContent = line; return li; }));
-      setBusy(s.run && !s.run.finished && s.run.id !== following);
+      const elsewhere = s.run && !s.run.finished && s.run.id !== following;
+      if (elsewhere && s.run.scenario === number) follow(s.run);
+      else if (elsewhere) $("run-message").textContent = `A ${s.run.kind} of scenario ${s.run.scenario} is running (started in another tab): one run at a time.`;
+      setBusy(elsewhere);
     } catch { $("server-state").textContent = "The panel does not answer: is ./lab panel still running?"; }
   }
   let following = null;
@@ -65,15 +75,15 @@
     following = run.id;
     setBusy(true);
     const output = $("run-output");
-    output.hidden = false;
+    $("output-box").hidden = false;
     output.textContent = "";
     if (!replay) $("result").innerHTML = "";
     $("run-message").textContent = replay
       ? `Your last ${run.kind === "check" ? "check" : "load test"} on this scenario:`
       : run.kind === "check" ? "Checking: the standard load, then the known problems…" : "Load test running…";
     const log = $("run-log");
-    log.hidden = false;
-    log.textContent = `Kept in ${run.log}` + (run.kind === "load" ? `; its results in ${run.results} (./lab compare takes two of them).` : ".");
+    log.textContent = "";
+    if (!replay) $("run-message").focus();
     const events = new EventSource(`/runs/${run.id}/events`);
     events.onmessage = (message) => {
       const atBottom = output.scrollTop + output.clientHeight >= output.scrollHeight - 4;
@@ -83,14 +93,32 @@
     events.addEventListener("done", async () => {
       events.close();
       following = null;
-      if (!replay) $("run-message").textContent = "Finished.";
+      if (!replay) $("run-message").textContent = "Finished: the verdict is below.";
+      log.textContent = `This output is kept in ${run.log}` +
+        (run.kind === "load" ? `; the results in ${run.results}, for ./lab compare (two load tests: ./lab compare ${run.results.replace(/run-\d+/, "run-1")} ${run.results}).` : ".");
       await refresh("result", `/scenarios/${number}/result`);
+      if (!replay) {
+        $("result").scrollIntoView({ block: "nearest" });
+        document.getElementById("verdict")?.setAttribute("tabindex", "-1");
+        document.getElementById("verdict")?.focus({ preventScroll: true });
+      }
       await refresh("hints-body", `/scenarios/${number}/hints`);
       await refreshPage();
       setBusy(false);
     });
     events.onerror = () => { /* the browser reconnects by itself; a finished run ends with "done" */ };
   }
+
+  // Wide view of the output, and back (Escape closes it too).
+  const expand = $("expand-output");
+  function setExpanded(on) {
+    $("output-box").classList.toggle("expanded", on);
+    expand.setAttribute("aria-expanded", String(on));
+    expand.textContent = on ? "Close wide view" : "Wide view";
+    if (on) $("run-output").focus();
+  }
+  expand?.addEventListener("click", () => setExpanded(!$("output-box").classList.contains("expanded")));
+  document.addEventListener("keydown", (event) => { if (event.key === "Escape" && $("output-box").classList.contains("expanded")) { setExpanded(false); expand.focus(); } });
 
   // The parts of the page a check changes: the chart of runs and the reveal.
   async function refreshPage() {
@@ -112,9 +140,12 @@
     const response = await post(form.action, new FormData(form));
     if (!response.ok) { $("run-message").textContent = await response.text(); return; }
     $("hints-body").innerHTML = await response.text();
-    if (form.closest("#result")) await refresh("result", `/scenarios/${number}/result`);
+    const inResult = form.closest("#result") !== null;
+    if (inResult) await refresh("result", `/scenarios/${number}/result`);
     const problem = form.querySelector('input[name="problem"]').value;
-    const shown = [...$("hints-body").querySelectorAll(`[data-problem="${CSS.escape(problem)}"] .hint`)].at(-1);
+    // The new hint where the button was: under the problem in the verdict, or in the Hints box.
+    const where = inResult ? $("result") : $("hints-body");
+    const shown = [...where.querySelectorAll(`[data-problem="${CSS.escape(problem)}"] .hint`)].at(-1);
     if (shown) { shown.tabIndex = -1; shown.scrollIntoView({ block: "nearest" }); shown.focus({ preventScroll: true }); }
   });
 

@@ -42,6 +42,8 @@ public struct LearnerCheck: Sendable {
         public var busyMachineNote: String?
         /// What each fault phase did and measured (or why it was skipped), found or not.
         public var faultPhases: [String] = []
+        /// What the learner must know before reading the verdict (it ran an older build than their code).
+        public var warnings: [String] = []
         /// Targets met, no known problem observed, every instance used: the only outcome that exits 0.
         public var passed: Bool { self.targetsMet && self.findings.isEmpty && self.idleInstances.isEmpty }
 

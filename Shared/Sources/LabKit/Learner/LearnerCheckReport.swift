@@ -6,7 +6,8 @@ public enum LearnerCheckReport {
     /// The verdict: each target with its number, each observed problem, and what to do next.
     /// - Parameter hintsShown: problem id → hint levels the learner has already seen.
     public static func render(_ outcome: LearnerCheck.Outcome, scenario: Scenario, hintsShown: [String: Int]) -> String {
-        var lines: [String] = ["Targets (from lab.json):"]
+        var lines: [String] = outcome.warnings.isEmpty ? [] : outcome.warnings + [""]
+        lines.append("Targets (from lab.json):")
         for card in Self.targetCards(outcome.result, scenario: scenario) {
             lines.append("  \(card.met ? "✓" : "✗") \(card.label.padding(toLength: 50, withPad: " ", startingAt: 0)) measured \(card.measured)")
         }

@@ -103,10 +103,14 @@ public struct BackgroundProcess: Sendable {
     }
 
     /// SIGTERM, wait up to 15 s, then SIGKILL and wait until it is gone (its port free again).
+    ///
+    /// The SIGKILL goes to the whole process group when the process leads one (a detached watch loop, or a
+    /// `./lab up` in a terminal): a watch loop killed in the middle of a long rebuild would otherwise leave its
+    /// server running on the port with no parent (seen in CI: `./lab stop 01` while watch mode rebuilt).
     public static func terminate(pid: Int32) async {
         _ = kill(pid, SIGTERM)
         if await Self.waitForExit(pid, tenths: 150) { return }
-        _ = kill(pid, SIGKILL)
+        _ = kill(getpgid(pid) == pid ? -pid : pid, SIGKILL)
         _ = await Self.waitForExit(pid, tenths: 50)
     }
 

@@ -12,7 +12,8 @@ public enum RunsChart {
         let runs = history.suffix(30)
         let (width, height, pad) = (320.0, 120.0, 18.0)
         let top = max(runs.map(\.requestsPerSecond).max() ?? 1, targets.minRequestsPerSecond ?? 0, 1) * 1.1
-        let step = (width - 2 * pad) / Double(runs.count)
+        // One bar per check, at most 40 units wide (a single check is a bar, not a floor).
+        let step = min(40, (width - 2 * pad) / Double(runs.count))
         var parts: [String] = []
         for (index, run) in runs.enumerated() {
             // A failing check can be a few req/s: at least 3 px, so it reads as a bar, not as nothing.

@@ -41,6 +41,8 @@ extension Panel {
                 return response
             }
         }
+        // Browsers ask for it on every page that names no icon (a raw file): an empty answer, not a 404.
+        router.get("/favicon.ico") { _, _ in Response(status: .noContent) }
         router.get("/static/:file") { _, context in
             let name = context.parameters.get("file") ?? ""
             let types = ["panel.css": "text/css; charset=utf-8", "panel.js": "text/javascript; charset=utf-8"]

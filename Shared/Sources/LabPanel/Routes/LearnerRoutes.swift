@@ -56,7 +56,19 @@ extension Panel {
         let rules = self.rules(for: scenario)
         let problems = (try? ProblemCatalog.load(for: scenario)?.problems) ?? []
         let observed = entry.lastFindings ?? []
-        var view = HintsView(number: scenario.number, csrf: self.configuration.csrfToken, problems: [], note: nil, folded: rules.hints == .onRequest)
+        // Running folds hints away; Crawling offers them up front, folded until the first check so that the
+        // guide's own questions ("what are the two problems?") are not answered beside them.
+        let folded = rules.hints == .onRequest || (rules.hints == .upFront && entry.lastFindings == nil)
+        var view = HintsView(
+            number: scenario.number,
+            csrf: self.configuration.csrfToken,
+            problems: [],
+            note: nil,
+            folded: folded,
+            foldLabel: rules.hints == .upFront
+                ? "The problems this scenario has, and their hints: open when you want them"
+                : "I'm stuck: show the hints for what the check observed"
+        )
         switch rules.hints {
         case .none:
             view.note = "No hints in this tier: the check says what is missed, and the rest is yours."
@@ -121,6 +133,7 @@ struct HintsView {
     var problems: [Problem]
     var note: String?
     var folded: Bool
+    var foldLabel: String
 }
 
 struct RevealView {

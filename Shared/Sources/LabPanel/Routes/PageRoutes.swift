@@ -121,10 +121,22 @@ extension Panel {
             files: solution.files.map { file in
                 // A file with nothing on the left (the database fix) is shown whole, not as a diff against nothing.
                 let whole = file.rows.allSatisfy { $0.left == nil && $0.change != .folded }
+                // Lines that differ only by a comment (or a blank line): the reference explains itself in
+                // comments, so most of a diff is those; the page can hide them to show the code that differs.
+                func commentOrBlank(_ line: String?) -> Bool {
+                    let text = line?.trimmingCharacters(in: .whitespaces) ?? ""
+                    return text.isEmpty || text.hasPrefix("//") || text.hasPrefix("--") || text.hasPrefix("#")
+                }
+                let changed = file.rows.filter { $0.change != .same && $0.change != .folded }
+                let codeLines = changed.filter { !(commentOrBlank($0.left) && commentOrBlank($0.right)) }.count
                 return ReferenceView.File(
                     title: file.title,
                     path: file.path,
                     whole: whole ? file.rows.compactMap(\.right).joined(separator: "\n") : nil,
+                    identical: changed.isEmpty,
+                    summary: changed.isEmpty
+                        ? "Identical to yours."
+                        : "\(codeLines) line\(codeLines == 1 ? "" : "s") of code differ; \(changed.count - codeLines) more differ only in comments or blank lines.",
                     rows: whole
                         ? []
                         : file.rows.map {
@@ -134,7 +146,8 @@ extension Panel {
                                 leftNumber: $0.leftNumber.map(String.init) ?? "",
                                 rightNumber: $0.rightNumber.map(String.init) ?? "",
                                 change: $0.change.rawValue,
-                                folded: $0.change == .folded
+                                folded: $0.change == .folded,
+                                comment: $0.change != .same && $0.change != .folded && commentOrBlank($0.left) && commentOrBlank($0.right)
                             )
                         }
                 )
@@ -195,12 +208,16 @@ struct ReferenceView {
         var rightNumber: String
         var change: String
         var folded: Bool
+        /// Differs only by a comment or a blank line.
+        var comment: Bool
     }
     struct File {
         var title: String
         var path: String
         /// The whole file, when there is nothing to compare it with.
         var whole: String?
+        var identical: Bool
+        var summary: String
         var rows: [Row]
     }
     var number: String

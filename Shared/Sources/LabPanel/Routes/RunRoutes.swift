@@ -123,19 +123,26 @@ extension Panel {
             let rules = self.rules(for: scenario)
             let offersHints = (rules.hints == .upFront || rules.hints == .afterCheck) && summary.program != "server-fixed"
             let shown = self.progress(scenario).hintsShown ?? [:]
+            let problems = (try? ProblemCatalog.load(for: scenario)?.problems) ?? []
             view.findings = summary.findings.map { finding in
                 let seen = shown[finding.id] ?? 0
+                let problem = problems.first { $0.id == finding.id }
                 return .init(
                     id: finding.id,
                     title: finding.title,
                     messageHTML: InlineText.html(finding.message),
+                    hints: offersHints
+                        ? (0..<min(seen, problem?.hints.count ?? 0)).map {
+                            HintsView.Hint(level: $0 + 1, name: HintLadder.levelNames[$0], textHTML: InlineText.html(problem!.hints[$0]))
+                        } : [],
                     nextLevel: offersHints && seen < 3 ? seen + 1 : nil
                 )
             }
             view.notes = summary.notes
         case .load(let cards, let passed):
             view.cards = cards.map(ResultView.Card.init)
-            view.verdict = passed ? "every target met" : "a target is missed"
+            let missed = cards.filter { !$0.met }.count
+            view.verdict = passed ? "every target met" : "\(missed) of \(cards.count) target\(cards.count == 1 ? "" : "s") missed"
             view.passed = passed
         case nil:
             if run.finished {
@@ -213,6 +220,8 @@ struct ResultView {
         var id: String
         var title: String
         var messageHTML: String
+        /// The hints seen so far, shown where the learner asked for them.
+        var hints: [HintsView.Hint]
         /// The next hint level to offer, or nil (all seen, or no hints here).
         var nextLevel: Int?
     }

@@ -11,6 +11,12 @@ struct WatchState {
         self.file = paths.runtime(for: scenario).appendingPathComponent("watch-state")
     }
 
+    /// The state while the last save did not compile: the old build still answers.
+    static let previousBuild = "serving the previous build (the last build failed)"
+
+    /// Whether the server that answers is an older build than the code on disk (the last build failed).
+    var servesPreviousBuild: Bool { self.read()?.hasPrefix(Self.previousBuild) ?? false }
+
     /// Records a state in words, e.g. "rebuilding server".
     func record(_ text: String) {
         try? (text + "\n").write(to: self.file, atomically: true, encoding: .utf8)
@@ -20,7 +26,7 @@ struct WatchState {
     func record(_ children: [WatchMode.Running?], exited: (index: Int, status: Int32)? = nil, buildFailed: Bool = false) {
         let down = children.filter { $0 == nil }.count
         if down == 0 {
-            self.record(buildFailed ? "serving the previous build (the last build failed)" : "serving")
+            self.record(buildFailed ? Self.previousBuild : "serving")
         } else if let exited {
             let what =
                 children.count > 1

@@ -26,8 +26,16 @@ struct Check: LabCommand {
         try check.preflight()
         say("Sending the standard load: \(load.users) users for \(Int(load.durationSeconds)) s to \(scenario.serverURL)...")
         let duration = load.durationSeconds
-        let outcome = try await check.run { progress in
+        var outcome = try await check.run { progress in
             say(LoadReport.progressLine(progress, durationSeconds: duration))
+        }
+        // A check of the previous build judges code the learner has since changed: say so before the verdict,
+        // whatever it is (a pass of old code, or a failure that is not the new fix's).
+        if WatchState(scenario: scenario, paths: paths).servesPreviousBuild {
+            outcome.warnings.append(
+                "⚠ Your last save did not compile, so this check ran the previous build, not your latest code. "
+                    + "Terminal 1 (or ./lab logs \(scenario.number)) shows the compiler's error; fix it, save, and check again."
+            )
         }
         say("")
         var (progress, warning) = store.load()
