@@ -75,6 +75,9 @@ struct RedisServiceTests {
         kill(pid, SIGKILL)
         for _ in 0..<100 where redis.process.running() != nil { try await Task.sleep(for: .milliseconds(50)) }
         #expect(redis.status().hasSuffix("stopped"), "a dead process is not reported as running")
+        // A killed process loses its command line before the kernel closes its sockets: wait for the port too,
+        // or the restart below races the kernel (seen once in CI: "port ... is already in use").
+        for _ in 0..<100 where ServerProcess.isListening(port: redis.port) { try await Task.sleep(for: .milliseconds(50)) }
         #expect(try await redis.start(build: false).contains("started Redis"))
         #expect(try redis.command(["PING"]) == "PONG")
         _ = await redis.stop()
