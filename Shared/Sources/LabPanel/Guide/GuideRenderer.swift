@@ -94,12 +94,9 @@ public struct GuideRenderer: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    /// `- item`, `* item`, `+ item` or `12. item`, indented or not.
+    /// `- item`, `* item`, `+ item` or `12. item`, indented or not (``ListRenderer/item(_:)``'s rule).
     static func isListItem(_ line: String) -> Bool {
-        let text = line.drop { $0 == " " }
-        if text.hasPrefix("- ") || text.hasPrefix("* ") || text.hasPrefix("+ ") { return true }
-        let digits = text.prefix { $0.isNumber }
-        return !digits.isEmpty && text.dropFirst(digits.count).hasPrefix(". ")
+        ListRenderer.item(line[...]) != nil
     }
 
     // MARK: - <details> blocks

@@ -97,7 +97,7 @@ extension Panel {
             id: problem.id,
             title: problem.title,
             observed: observed,
-            hints: (0..<shown).map { HintsView.Hint(level: $0 + 1, name: HintLadder.levelNames[$0], textHTML: InlineText.html(problem.hints[$0])) },
+            hints: HintsView.Hint.seen(problem, levels: shown),
             nextLevel: shown < 3 ? shown + 1 : nil
         )
     }
@@ -120,6 +120,13 @@ struct HintsView {
         var level: Int
         var name: String
         var textHTML: String
+
+        /// Hints 1 to `levels` of `problem` (no more than it has), as the panel shows them.
+        static func seen(_ problem: ProblemCatalog.Problem, levels: Int) -> [Hint] {
+            (0..<min(levels, problem.hints.count)).map {
+                Hint(level: $0 + 1, name: HintLadder.levelNames[$0], textHTML: InlineText.html(problem.hints[$0]))
+            }
+        }
     }
     struct Problem {
         var id: String

@@ -131,10 +131,7 @@ extension Panel {
                     id: finding.id,
                     title: finding.title,
                     messageHTML: InlineText.html(finding.message),
-                    hints: offersHints
-                        ? (0..<min(seen, problem?.hints.count ?? 0)).map {
-                            HintsView.Hint(level: $0 + 1, name: HintLadder.levelNames[$0], textHTML: InlineText.html(problem!.hints[$0]))
-                        } : [],
+                    hints: offersHints ? problem.map { HintsView.Hint.seen($0, levels: seen) } ?? [] : [],
                     nextLevel: offersHints && seen < 3 ? seen + 1 : nil
                 )
             }

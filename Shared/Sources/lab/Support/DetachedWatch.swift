@@ -33,7 +33,7 @@ struct DetachedWatch {
             return
         }
         try ServerProcess(scenario: self.scenario, paths: self.paths).ensurePortsFree(self.instances)
-        let lab = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let lab = PanelProcess.labExecutable
         var arguments = [lab, "watch", self.scenario.number]
         if self.product == "server-fixed" { arguments.append("--fixed") }
         if self.scenario.hasLoadBalancer { arguments += ["--instances", String(self.instances.count)] }

@@ -49,7 +49,7 @@ enum PanelProcess {
         BackgroundProcess(name: "panel", folder: paths.state)
     }
 
-    /// This very `lab` executable (the panel runs checks with it).
+    /// This very `lab` executable: the panel runs checks with it, and `./lab up --detach` its watch loop.
     static var labExecutable: String {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
