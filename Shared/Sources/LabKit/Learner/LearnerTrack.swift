@@ -26,6 +26,10 @@ public enum LearnerTrack {
         public var state: State
         /// "passed 2026-11-25, best 1650 req/s, p99 88 ms", "started, 2 checks, 1 hint used", "not started".
         public var detail: String
+
+        public init(number: String, title: String, tier: String, state: State, detail: String) {
+            (self.number, self.title, self.tier, self.state, self.detail) = (number, title, tier, state, detail)
+        }
     }
 
     /// Track 1's rows, in order.

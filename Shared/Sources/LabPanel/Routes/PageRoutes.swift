@@ -16,41 +16,34 @@ extension Panel {
         let progress = self.configuration.progress.load().progress
         let rows = LearnerTrack.rows(progress: progress, builtScenarios: self.scenarios())
         let next = LearnerTrack.next(rows)
-        var tiers: [TrackView.Tier] = []
-        for row in rows {
-            let item = TrackView.Item(
-                number: row.number,
-                title: row.title,
-                symbol: row.state.symbol,
-                state: row.state.rawValue,
-                stateClass: row.state.rawValue.replacingOccurrences(of: " ", with: "-"),
-                detail: row.detail,
-                href: row.state == .notBuilt ? nil : "/scenarios/\(row.number)",
-                isNext: row.number == next?.number
-            )
-            if tiers.last?.name == row.tier { tiers[tiers.count - 1].items.append(item) } else { tiers.append(.init(name: row.tier, items: [item])) }
+        // Track 2 is not built yet: the same rows, every one locked.
+        let track2 = Curriculum.track2.map {
+            LearnerTrack.Row(number: String(format: "%02d", $0.number), title: $0.title, tier: $0.tier, state: .notBuilt, detail: "not built yet")
         }
-        var track2: [TrackView.Tier] = []
-        for entry in Curriculum.track2 {
-            let item = TrackView.Item(
-                number: String(format: "%02d", entry.number),
-                title: entry.title,
-                symbol: LearnerTrack.State.notBuilt.symbol,
-                state: LearnerTrack.State.notBuilt.rawValue,
-                stateClass: "not-built",
-                detail: "not built yet",
-                href: nil,
-                isNext: false
-            )
-            if track2.last?.name == entry.tier {
-                track2[track2.count - 1].items.append(item)
-            } else {
-                track2.append(.init(name: entry.tier, items: [item]))
+        func tiers(_ rows: [LearnerTrack.Row]) -> [TrackView.Tier] {
+            var tiers: [TrackView.Tier] = []
+            for row in rows {
+                let item = TrackView.Item(
+                    number: row.number,
+                    title: row.title,
+                    symbol: row.state.symbol,
+                    state: row.state.rawValue,
+                    stateClass: row.state.rawValue.replacingOccurrences(of: " ", with: "-"),
+                    detail: row.detail,
+                    href: row.state == .notBuilt ? nil : "/scenarios/\(row.number)",
+                    isNext: row.number == next?.number && row.state != .notBuilt
+                )
+                if tiers.last?.name == row.tier {
+                    tiers[tiers.count - 1].items.append(item)
+                } else {
+                    tiers.append(.init(name: row.tier, items: [item]))
+                }
             }
+            return tiers
         }
         let view = TrackView(
-            track1: tiers,
-            track2: track2,
+            track1: tiers(rows),
+            track2: tiers(track2),
             nextText: next.map { "Next: scenario \($0.number), \($0.title)." } ?? "Every scenario built so far is passed. More are on the way.",
             nextHref: next.map { "/scenarios/\($0.number)" }
         )
