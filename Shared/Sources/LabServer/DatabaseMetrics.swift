@@ -61,7 +61,7 @@ final class DatabaseMetrics: Sendable {
             descriptor: .init(
                 metricName: "db_pool_max_connections",
                 unitName: "",
-                helpText: "The most connections the pool may open (0 when the server opens one per request)."
+                helpText: "The most connections the pools may open, all running pools together (0 when the server opens one per request)."
             )
         )
         self.acquireTimeout = registry.makeGauge(

@@ -69,7 +69,6 @@ public final class DatabasePool: Service, Sendable {
         self.health = DatabaseHealth(metrics: .shared)
         self.current = Mutex(Generation(number: 1, client: Self.makeClient(url: url, size: size, keepOpen: openAllAtStart, logger: logger)))
         self.outages = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
-        self.metrics.poolSize.set(Double(size))
         self.metrics.acquireTimeout.set(Double(acquireTimeout.components.seconds) + Double(acquireTimeout.components.attoseconds) / 1e18)
     }
 
@@ -98,7 +97,12 @@ public final class DatabasePool: Service, Sendable {
 
     public func run() async {
         self.isRunning.store(true, ordering: .relaxed)
-        defer { self.isRunning.store(false, ordering: .relaxed) }
+        // The gauge adds up every running pool of the process (scenario 07's server has one per database).
+        self.metrics.poolSize.increment(by: Double(self.size))
+        defer {
+            self.metrics.poolSize.decrement(by: Double(self.size))
+            self.isRunning.store(false, ordering: .relaxed)
+        }
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 var generation = self.current.withLock { $0 }
@@ -139,6 +143,11 @@ public final class DatabasePool: Service, Sendable {
         }
         return retire
     }
+
+    /// Whether the pool already knows PostgreSQL cannot be used right now (a request lost its connection, or a
+    /// probe was refused): until a probe gets through, every request fails at once with a 503. A readiness check
+    /// can say "not ready" from this without asking PostgreSQL anything.
+    public var knowsDatabaseIsUnusable: Bool { self.health.outage != nil }
 
     /// Borrows a connection for `body` and gives it back afterwards, even if `body` throws.
     /// - Throws: ``DatabaseUnavailableError`` when PostgreSQL is known to be unreachable (at once), or when no

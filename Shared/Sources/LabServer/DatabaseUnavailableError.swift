@@ -6,8 +6,10 @@ import _ConnectionPoolModule
 /// a learner can act on, instead of a bare 500 or a request that hangs.
 public struct DatabaseUnavailableError: Error, CustomStringConvertible {
     public var message: String
-    /// A request that waited the whole acquire timeout (``DatabasePool``), as opposed to a lost connection.
-    var isPoolTimeout = false
+    /// A request that waited the whole acquire timeout (``DatabasePool``), as opposed to a lost connection:
+    /// the database is busy (every connection lent), not known to be gone. Sending the same work to another
+    /// database (a replica's read to the primary) would move the overload there.
+    public internal(set) var isPoolTimeout = false
     /// The connection to PostgreSQL went away under the request.
     var isConnectionLoss = false
     /// The fast answer during an outage the pool already logged once: not worth a line per request.
@@ -85,8 +87,15 @@ public struct DatabaseUnavailableError: Error, CustomStringConvertible {
             let text = (psql.underlying as? PSQLError)?.serverInfo?[.message] ?? psql.serverInfo?[.message] ?? state
             return Self(message: "PostgreSQL is shutting down or starting up: \(text)")
         }
+        if psql.code == .server, psql.serverInfo?[.sqlState] == "40001" {
+            // serialization_failure: a query PostgreSQL cancelled that would succeed if tried again, such as a
+            // replica's "canceling statement due to conflict with recovery". Worth a retry, not a 500.
+            let text = psql.serverInfo?[.message] ?? "serialization failure"
+            return Self(message: "PostgreSQL cancelled the query (\(text)); trying again may succeed")
+        }
         switch psql.code {
-        case .connectionError, .serverClosedConnection, .uncleanShutdown, .poolClosed, .clientClosedConnection:
+        case .connectionError, .serverClosedConnection, .uncleanShutdown, .poolClosed, .clientClosedConnection, .unexpectedBackendMessage:
+            // unexpectedBackendMessage: the server went away in the middle of a reply (a replica being stopped).
             return Self(message: "lost the connection to PostgreSQL (\(psql.code)) - is it running? (`./lab db status`)")
         default:
             return nil

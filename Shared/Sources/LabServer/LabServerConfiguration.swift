@@ -11,7 +11,7 @@ import NIOCore
 /// Sources, first match wins: the command line (`--http-port 8081`), then the environment (`HTTP_PORT=8081`,
 /// `DATABASE_URL=postgres://...`), then the defaults, which match the native runner's private PostgreSQL
 /// (see `./lab db status`). The keys are the same in every scenario: `http.host`, `http.port`,
-/// `database.url`, `log.level`, the optional pool overrides `database.pool.size`
+/// `database.url`, `log.level`, `redis.url` and `replica.database.url` where a scenario has them, the optional pool overrides `database.pool.size`
 /// (`DATABASE_POOL_SIZE`) and `database.pool.timeout.ms` (`DATABASE_POOL_TIMEOUT_MS`), and `instance.name`
 /// (`INSTANCE_NAME`) where several instances of one server run behind a load balancer.
 public struct LabServerConfiguration: Sendable, Equatable {
@@ -30,6 +30,9 @@ public struct LabServerConfiguration: Sendable, Equatable {
     /// `REDIS_URL` (`redis://127.0.0.1:63790`): the scenario's Redis, set by the lab when the scenario has one;
     /// nil otherwise. A URL, parsed by LabRedis's `RedisConfiguration(url:)`, so this module needs no Redis client.
     public var redisURL: String?
+    /// `REPLICA_DATABASE_URL`: the scenario's streaming replica of the database (read-only), set by the lab when
+    /// the scenario has one; nil otherwise.
+    public var replicaDatabaseURL: DatabaseURL?
 
     /// The native runner's PostgreSQL: loopback, port 54329, role `lab`, one database per scenario.
     public static func defaultDatabaseURL(database: String) -> String {
@@ -61,6 +64,7 @@ public struct LabServerConfiguration: Sendable, Equatable {
         self.poolTimeout = try Self.positiveInt(reader, key: "database.pool.timeout.ms", expected: "milliseconds from 1 to 10000000")
             .map { .milliseconds($0) }
         self.redisURL = reader.string(forKey: "redis.url")
+        self.replicaDatabaseURL = try reader.string(forKey: "replica.database.url").map { try DatabaseURL($0) }
         if let name = reader.string(forKey: "instance.name") {
             guard !name.isEmpty, name.count <= 20, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
                 throw ConfigurationError(key: "instance.name", value: name, expected: "a short name of letters, digits and -")

@@ -49,6 +49,7 @@ public struct Lesson: Sendable {
     ///   - during: runs once the load has been going for a third of its time, while the server is busy
     ///     (e.g. to read `pg_stat_activity`); its result is returned with the measurement.
     ///   - before: runs once the services and the server answer, before the load (e.g. to empty a cache).
+    ///   - after: runs after the load, while the server still runs (e.g. to let Prometheus scrape it once more).
     public func measure<Observed: Sendable>(
         _ product: String,
         label: String,
@@ -57,7 +58,8 @@ public struct Lesson: Sendable {
         environment: [String: String] = [:],
         instances: Int? = nil,
         during: @escaping @Sendable () async throws -> Observed,
-        before: @escaping @Sendable () async throws -> Void = {}
+        before: @escaping @Sendable () async throws -> Void = {},
+        after: @escaping @Sendable () async throws -> Void = {}
     ) async throws -> Measurement<Observed> {
         try await self.withServer(product, environment: environment, instances: instances) {
             try await before()
@@ -74,6 +76,7 @@ public struct Lesson: Sendable {
                 try await LoadGenerator.run(loadPlan)
             }
             let observed = try await observing
+            try await after()
             let log = ServerProcess(scenario: self.scenario, paths: self.paths).logTail(lines: 10_000)
             var report = "--- \(label) ---\n" + LoadReport.render(result, targets: self.scenario.manifest.targets)
             if let summary { report += "\n" + summary.render() }
@@ -118,14 +121,18 @@ public struct Lesson: Sendable {
     }
 
     /// `./lab check` against `product`: the standard load and the scenario's observations.
+    /// - Parameter seconds: a shorter standard load (the fault phases keep their own length).
     public func check(
         _ product: String,
         label: String,
         environment: [String: String] = [:],
-        instances: Int? = nil
+        instances: Int? = nil,
+        seconds: Double? = nil
     ) async throws -> LearnerCheck.Outcome {
         let outcome = try await self.withServer(product, environment: environment, instances: instances) {
-            try await LearnerCheck(scenario: self.scenario, database: self.database).run()
+            var check = LearnerCheck(scenario: self.scenario, database: self.database)
+            check.loadSeconds = seconds
+            return try await check.run()
         }
         say("--- check: \(label) ---\n" + LearnerCheckReport.render(outcome, scenario: self.scenario, hintsShown: [:]) + "\n")
         return outcome

@@ -26,7 +26,13 @@ public enum LoadGenerator {
     /// - Parameters:
     ///   - plan: what to send; validated first.
     ///   - onProgress: called about once a second with the numbers so far (for the live progress line).
-    public static func run(_ plan: LoadPlan, onProgress: (@Sendable (Progress) -> Void)? = nil) async throws -> LoadResult {
+    ///   - stopEarly: asked every 0.1 s; true ends the load before the plan's duration (a load that lasts
+    ///     as long as something else does, a deploy). The duration stays the longest it may run.
+    public static func run(
+        _ plan: LoadPlan,
+        onProgress: (@Sendable (Progress) -> Void)? = nil,
+        stopEarly: (@Sendable () -> Bool)? = nil
+    ) async throws -> LoadResult {
         try plan.validate()
         let target = try HTTPTarget(url: plan.url)
         let address: SocketAddress
@@ -39,7 +45,7 @@ public enum LoadGenerator {
         let traffic: Traffic = plan.journeys.isEmpty ? .requests(RequestMix(plan: plan, host: host)) : .journeys(JourneyMix(plan: plan, host: host))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: plan.threads)
         do {
-            let result = try await self.run(plan, target: address, traffic: traffic, group: group, onProgress: onProgress)
+            let result = try await self.run(plan, target: address, traffic: traffic, group: group, onProgress: onProgress, stopEarly: stopEarly)
             try await group.shutdownGracefully()
             return result
         } catch {
@@ -67,7 +73,8 @@ public enum LoadGenerator {
         target: SocketAddress,
         traffic: Traffic,
         group: MultiThreadedEventLoopGroup,
-        onProgress: (@Sendable (Progress) -> Void)?
+        onProgress: (@Sendable (Progress) -> Void)?,
+        stopEarly: (@Sendable () -> Bool)?
     ) async throws -> LoadResult {
         let loops = Array(group.makeIterator())
         let timeout = TimeAmount.nanoseconds(Int64(plan.timeoutSeconds * 1e9))
@@ -126,7 +133,12 @@ public enum LoadGenerator {
             }
         }
 
-        try await Task.sleep(until: start + .milliseconds(Int64(plan.durationSeconds * 1000)), clock: .continuous)
+        let end = start + .milliseconds(Int64(plan.durationSeconds * 1000))
+        if let stopEarly {
+            while ContinuousClock.now < end, !stopEarly() { try await Task.sleep(for: .milliseconds(100)) }
+        } else {
+            try await Task.sleep(until: end, clock: .continuous)
+        }
         let window = (ContinuousClock.now - start).seconds
         progressTask.cancel()
         // Stop sending; wait for the requests in flight to be answered or to time out.
@@ -157,7 +169,8 @@ public enum LoadGenerator {
         return LoadResult(
             url: plan.url,
             users: plan.users,
-            durationSeconds: plan.durationSeconds,
+            // A load stopped early lasted its window, not the plan's longest.
+            durationSeconds: stopEarly == nil ? plan.durationSeconds : (window * 10).rounded() / 10,
             timeoutSeconds: plan.timeoutSeconds,
             elapsedSeconds: elapsed,
             totals: total.finished(windowSeconds: window, timeoutSeconds: plan.timeoutSeconds),

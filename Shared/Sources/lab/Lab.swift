@@ -22,7 +22,7 @@ struct Lab: AsyncParsableCommand {
                 subcommands: [Load.self, Compare.self, Check.self, Hint.self, ProgressCommand.self, PanelCommand.self]
             ),
             CommandGroup(name: "Its database", subcommands: [Psql.self, RedisCLI.self, Seed.self, Reset.self, Database.self]),
-            CommandGroup(name: "Faults and bad input", subcommands: [Drill.self, BadInput.self]),
+            CommandGroup(name: "Faults and bad input", subcommands: [Deploy.self, Fault.self, Drill.self, BadInput.self]),
             CommandGroup(name: "For maintainers", subcommands: [Test.self, Docs.self]),
         ]
     )

@@ -17,12 +17,15 @@ struct PostgresReplicaServiceTests {
     func lifecycle() async throws {
         let repository = try LabPaths.discover(from: URL(fileURLWithPath: #filePath).deletingLastPathComponent())
         let port = TemporaryScenario.freePort()
-        let temporary = try TemporaryScenario(services: #"[{"kind": "postgres"}]"#)
+        let temporary = try TemporaryScenario(
+            services: #"[{"kind": "postgres"}]"#,
+            files: ["replica.conf": "# the learner's file\nmax_standby_streaming_delay = 100ms   # short\n"]
+        )
         defer { try? FileManager.default.removeItem(at: temporary.scenario.folder) }
         let database = LabDatabase(paths: repository)
         try await database.startServer()
         try await database.ensureDatabase(for: temporary.scenario)
-        var declaration = ServiceDeclaration(kind: PostgresReplicaService.kind, port: port)
+        var declaration = ServiceDeclaration(kind: PostgresReplicaService.kind, port: port, config: "replica.conf")
         declaration.options = ["recovery_min_apply_delay": "2s"]
         let replica = try PostgresReplicaService(declaration: declaration, scenario: temporary.scenario, paths: repository)
         defer {
@@ -66,6 +69,31 @@ struct PostgresReplicaServiceTests {
         let lag = try #require(seenAfter, "the write never reached the replica")
         #expect(lag >= .milliseconds(1800), "recovery_min_apply_delay of 2 s held it back: \(lag)")
 
+        // The learner's file is applied at start, and again (a reload, no restart) when it changed.
+        #expect(replica.learnerFiles == ["replica.conf"])
+        #expect(try await strings("SHOW max_standby_streaming_delay", on: replicaURL) == ["100ms"])
+        try "hot_standby_feedback = on\nmax_standby_streaming_delay = '5s'\n".write(
+            to: temporary.scenario.file("replica.conf"),
+            atomically: true,
+            encoding: .utf8
+        )
+        let reloaded = try await replica.start(build: false)
+        #expect(reloaded.contains("already running") && reloaded.contains("replica.conf reloaded"), "\(reloaded)")
+        var applied: [String] = []
+        for _ in 0..<50 {
+            applied = try await strings(
+                "SELECT current_setting('max_standby_streaming_delay') || ' ' || current_setting('hot_standby_feedback')",
+                on: replicaURL
+            )
+            if applied == ["5s on"] { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(applied == ["5s on"])
+        // A line that is not a setting: a clear error naming the file and the line, before anything starts.
+        try "hot_standby_feedback = on\nthis is not a setting\n".write(to: temporary.scenario.file("replica.conf"), atomically: true, encoding: .utf8)
+        await #expect(throws: LabError.self) { _ = try await replica.start(build: false) }
+        try "max_standby_streaming_delay = 100ms\n".write(to: temporary.scenario.file("replica.conf"), atomically: true, encoding: .utf8)
+
         // A crash: seen as stopped, started again, caught up.
         guard case .running(let pid) = try replica.cluster().status() else { throw LabError("the replica does not run") }
         kill(Int32(pid), SIGKILL)
@@ -93,5 +121,17 @@ struct PostgresReplicaServiceTests {
         await #expect(throws: LabError.self, "PostgreSQL cannot bind a taken port") { _ = try await replica.start(build: false) }
         await squatter.remove()
         try await execute("DROP TABLE replicated", on: primaryURL)
+    }
+
+    @Test("the learner's settings file: name = value lines, comments and blank lines; anything else is an error naming the line")
+    func settingsFile() throws {
+        let parsed = try PostgresReplicaService.settings(
+            in: "# comment\n\nhot_standby_feedback = on  # why\nmax_standby_streaming_delay='5s'\n",
+            file: "scenario-07/replica.conf"
+        )
+        #expect(parsed.map { "\($0.name)=\($0.value)" } == ["hot_standby_feedback=on", "max_standby_streaming_delay=5s"])
+        for bad in ["hot_standby_feedback", "= on", "max delay = 5s", "x = it's", "a = 'b'; DROP"] {
+            #expect(throws: LabError.self, "\(bad)") { _ = try PostgresReplicaService.settings(in: "# ok\n\(bad)\n", file: "replica.conf") }
+        }
     }
 }

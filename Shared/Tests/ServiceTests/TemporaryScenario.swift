@@ -17,12 +17,13 @@ struct TemporaryScenario {
     ///   - files: more files of the scenario folder (`redis.conf`), by name.
     ///   - root: where its `.lab/` state lives (default: a new temporary folder; the repository's, to share
     ///     the lab's PostgreSQL).
-    init(services: String, files: [String: String] = [:], root: URL? = nil) throws {
+    ///   - port: the scenario's port (where a load balancer listens).
+    init(services: String, files: [String: String] = [:], root: URL? = nil, port: Int = 1) throws {
         let base = root ?? FileManager.default.temporaryDirectory.appendingPathComponent("lab-services-\(UUID().uuidString)")
         let folder = base.appendingPathComponent("scenario-90-services-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let manifest = """
-            {"title": "services test", "database": "service_tests", "port": 1, "services": \(services),
+            {"title": "services test", "database": "service_tests", "port": \(port), "services": \(services),
              "seed": {"schema": "schema.sql", "tables": []},
              "load": {"users": 1, "durationSeconds": 1, "timeoutSeconds": 1}, "targets": {}}
             """

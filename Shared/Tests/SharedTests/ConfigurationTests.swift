@@ -28,6 +28,17 @@ struct ConfigurationTests {
         )
         #expect(pool.poolSize == 20)
         #expect(pool.poolTimeout == .seconds(5))
+        // A scenario with a streaming replica (07): its URL, set by the lab.
+        #expect(defaults.replicaDatabaseURL == nil)
+        let replica = try LabServerConfiguration.load(
+            defaultDatabase: "x",
+            arguments: ["server"],
+            environment: ["REPLICA_DATABASE_URL": "postgres://lab:lab@127.0.0.1:54330/scenario_07"]
+        )
+        #expect(replica.replicaDatabaseURL == DatabaseURL(host: "127.0.0.1", port: 54330, username: "lab", password: "lab", database: "scenario_07"))
+        #expect(throws: DatabaseURLError.self) {
+            try LabServerConfiguration.load(defaultDatabase: "x", arguments: ["server"], environment: ["REPLICA_DATABASE_URL": "mysql://x@y/z"])
+        }
     }
 
     @Test("bad values are rejected with a message naming the key")

@@ -208,7 +208,18 @@ struct InfrastructureTests {
         let prometheus = try String(contentsOf: Observability(paths: self.paths).scrapeConfig, encoding: .utf8)
         for scenario in scenarios {
             let services = try ScenarioServices(scenario: scenario, paths: self.paths)
-            let balancer = try #require(services.all.compactMap { $0 as? NginxService }.first, "\(scenario.folderName) declares no nginx service")
+            for instance in scenario.allInstances {
+                #expect(prometheus.contains("127.0.0.1:\(instance.port)\"]\n        labels: { instance: \(instance.name ?? "") }"))
+            }
+            let devcontainer = try self.json(self.devcontainer(for: scenario.folder))
+            let forwarded = devcontainer["forwardPorts"] as? [Int] ?? []
+            #expect(Set(forwarded).isSuperset(of: try scenario.instances().map(\.port)), "forward each instance's port too")
+            let compose = try #require(try self.composeConfig(scenario.file("docker-compose.yml"))["services"] as? [String: [String: Any]])
+            if let haproxy = services.all.compactMap({ $0 as? HAProxyService }).first {
+                try self.checkHAProxy(haproxy, scenario: scenario, compose: compose, prometheus: prometheus, forwarded: forwarded)
+                continue
+            }
+            let balancer = try #require(services.all.compactMap { $0 as? NginxService }.first, "\(scenario.folderName) declares no load balancer")
             let config = balancer.configFile
             #expect(try balancer.validate() == nil, "nginx -t rejected \(config.path)")
             // The config sends requests to every instance port of lab.json, and listens on the scenario's port.
@@ -219,21 +230,52 @@ struct InfrastructureTests {
                     text.contains("server 127.0.0.1:\(instance.port) "),
                     "\(config.lastPathComponent) does not send requests to \(instance.label)"
                 )
-                #expect(prometheus.contains("127.0.0.1:\(instance.port)\"]\n        labels: { instance: \(instance.name ?? "") }"))
             }
             // Compose: an nginx service with the same file, in the lab's network namespace; the app told not
             // to start its own.
-            let compose = try #require(try self.composeConfig(scenario.file("docker-compose.yml"))["services"] as? [String: [String: Any]])
             let nginx = try #require(compose["nginx"], "\(scenario.folderName)/docker-compose.yml has no nginx service")
             #expect((nginx["network_mode"] as? String) == "service:postgres")
             let mounts = (nginx["volumes"] as? [String] ?? []).map { $0.split(separator: ":").map(String.init) }
             #expect(mounts.contains { $0.count >= 2 && URL(fileURLWithPath: $0[0]).standardizedFileURL == config.standardizedFileURL })
             let environment = (compose["app"]?["environment"] as? [String: Any]) ?? [:]
             #expect(environment[NginxService.externalVariable] as? String == "external")
-            let devcontainer = try self.json(self.devcontainer(for: scenario.folder))
-            let forwarded = devcontainer["forwardPorts"] as? [Int] ?? []
-            #expect(Set(forwarded).isSuperset(of: try scenario.instances().map(\.port)), "forward each instance's port too")
         }
+    }
+
+    /// HAProxy (scenario 06): `haproxy -c` accepts both configs, each listens on the scenario's port and sends
+    /// requests to every instance, its statistics answer where lab.json says and Prometheus scrapes them. In
+    /// Compose the lab runs it in the app container (the image installs it), as natively.
+    func checkHAProxy(
+        _ haproxy: HAProxyService,
+        scenario: Scenario,
+        compose: [String: [String: Any]],
+        prometheus: String,
+        forwarded: [Int]
+    ) throws {
+        var configs = [haproxy.config]
+        if let fixed = scenario.manifest.fixedConfigs?[haproxy.config] { configs.append(fixed) }
+        for file in configs {
+            let service = try HAProxyService(
+                declaration: ServiceDeclaration(kind: HAProxyService.kind, port: haproxy.statsPort, config: file),
+                scenario: scenario,
+                paths: self.paths
+            )
+            #expect(try service.validate() == nil, "haproxy -c rejected \(file)")
+            let text = try String(contentsOf: scenario.file(file), encoding: .utf8)
+            #expect(text.contains("bind 127.0.0.1:\(scenario.manifest.port)"), "\(file) listens on the scenario's port")
+            #expect(text.contains("bind 127.0.0.1:\(haproxy.statsPort)"), "\(file) serves its statistics where lab.json says")
+            #expect(text.contains("prometheus-exporter"), "\(file) serves HAProxy's metrics")
+            for instance in scenario.allInstances {
+                #expect(text.contains("127.0.0.1:\(instance.port)"), "\(file) does not send requests to \(instance.label)")
+            }
+        }
+        #expect(prometheus.contains("127.0.0.1:\(haproxy.statsPort)"), "Prometheus scrapes HAProxy")
+        #expect(compose["haproxy"] == nil, "the lab runs HAProxy in the app container")
+        let environment = (compose["app"]?["environment"] as? [String: Any]) ?? [:]
+        #expect(environment[HAProxyService.externalVariable] == nil)
+        let dockerfile = try String(contentsOf: self.paths.root.appendingPathComponent(".devcontainer/Dockerfile"), encoding: .utf8)
+        #expect(dockerfile.contains(" haproxy "), "the app image installs haproxy")
+        #expect(forwarded.contains(haproxy.statsPort), "forward HAProxy's statistics page")
     }
 
     @Test("a scenario with Redis: Compose runs it with the same redis.conf on the lab's port, its exporter reads it, the app waits for it")

@@ -114,4 +114,15 @@ struct ServerMetricsTests {
         let nothing = MetricRatio(of: requests, to: MetricSelector(name: "db_pool_acquire_timeouts_total", labels: ["x": "y"]))
         #expect(nothing.value(in: summary) == nil, "a denominator of zero: nothing to say")
     }
+
+    @Test("replication lag renders seconds, bytes and samples without a replica")
+    func replicationLag() {
+        #expect(ReplicationLag().render() == nil)
+        var lag = ReplicationLag(samples: 80, samplesWithoutReplica: 0, peakSeconds: 1.234, meanSeconds: 0.4, peakBytes: 3_500_000)
+        #expect(lag.render() == "Replica behind (replication lag)  peak 1.23 s, mean 0.40 s; at most 3.3 MB of WAL not yet replayed")
+        lag.samplesWithoutReplica = 20
+        #expect(lag.render()?.hasSuffix("(no replica connected in 25% of the samples)") == true)
+        lag.samplesWithoutReplica = 80
+        #expect(lag.render()?.contains("no replica was connected") == true)
+    }
 }

@@ -6,7 +6,7 @@ import Testing
 extension LessonTests {
     static let sweepSizes = [2, 5, 10, 20, 50, 100, 200]
 
-    /// The pool-size curve of SCENARIO.md, measured: both servers at pool sizes 2 to 200, 8 s of the standard
+    /// The pool-size curve of SCENARIO.md, measured: both servers at pool sizes 2 to 200, 5 s of the standard
     /// mix each. With the connection held for the 300 ms charge (`server`), throughput grows with the pool
     /// (pool size ÷ hold time); with short holds (`server-fixed`) it is flat past a small pool, because the
     /// two CPU cores are the limit. Past PostgreSQL's max_connections both stop serving at all.
@@ -21,7 +21,7 @@ extension LessonTests {
                 let result = try await lesson.measure(
                     product,
                     label: "sweep: \(product), pool of \(size)",
-                    seconds: 8,
+                    seconds: 5,
                     environment: ["DATABASE_POOL_SIZE": String(size), "DATABASE_POOL_TIMEOUT_MS": "2000"]
                 )
                 let succeeded = result.totals.requestsPerSecond * result.totals.successRate / 100

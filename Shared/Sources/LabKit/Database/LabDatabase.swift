@@ -102,6 +102,9 @@ public struct LabDatabase: Sendable {
                     logger: self.logger
                 )
             }
+            // What a DBA grants a developer who investigates: every statistics view in full (pg_stat_replication's
+            // lag columns, other sessions' queries in pg_stat_activity), and nothing else.
+            try await connection.query(PostgresQuery(unsafeSQL: "GRANT pg_read_all_stats TO \(role)"), logger: self.logger)
             let name = scenario.manifest.database
             guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
                 throw LabError("lab.json database name '\(name)' may only contain letters, digits and _")
@@ -109,6 +112,23 @@ public struct LabDatabase: Sendable {
             let databases = try await connection.query("SELECT 1 FROM pg_database WHERE datname = \(name)", logger: self.logger).collect()
             if databases.isEmpty {
                 try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) OWNER \(role)"), logger: self.logger)
+            }
+            // A role per instance (scenario 06), a member of the application role: the same rights, its own login.
+            if scenario.manifest.instances?.databaseRolePerInstance == true {
+                for instanceRole in scenario.allInstances.compactMap(\.databaseRole) {
+                    let exists = try await connection.query("SELECT 1 FROM pg_roles WHERE rolname = \(instanceRole)", logger: self.logger).collect()
+                    if exists.isEmpty {
+                        try await connection.query(
+                            PostgresQuery(
+                                unsafeSQL: "CREATE ROLE \(instanceRole) LOGIN PASSWORD '\(PostgresCluster.password)' IN ROLE \(role)"
+                            ),
+                            logger: self.logger
+                        )
+                    } else {
+                        // A check stopped halfway through a fault phase may have left it unable to log in.
+                        try await connection.query(PostgresQuery(unsafeSQL: "ALTER ROLE \(instanceRole) LOGIN"), logger: self.logger)
+                    }
+                }
             }
         }
         // pg_stat_statements ranks queries by total time (scenario 02). Only a superuser may create it.
@@ -125,6 +145,30 @@ public struct LabDatabase: Sendable {
         }
     }
 
+    /// Cuts one instance off its database, as a revoked credential or a broken network path would: its role may
+    /// no longer log in, and its open connections are closed. The other instances keep theirs.
+    /// - Returns: how many of its connections were closed.
+    @discardableResult
+    public func cutOff(_ instance: ServerInstance) async throws -> Int {
+        guard let instanceRole = instance.databaseRole else { return 0 }
+        return try await self.withConnection(to: try self.adminURL()) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "ALTER ROLE \(instanceRole) NOLOGIN"), logger: self.logger)
+            let rows = try await connection.query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = \(instanceRole)",
+                logger: self.logger
+            ).collect()
+            return rows.count
+        }
+    }
+
+    /// Lets the instance ``cutOff(_:)`` log in again; its pool reconnects by itself.
+    public func reconnect(_ instance: ServerInstance) async throws {
+        guard let instanceRole = instance.databaseRole else { return }
+        try await self.withConnection(to: try self.adminURL()) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "ALTER ROLE \(instanceRole) LOGIN"), logger: self.logger)
+        }
+    }
+
     /// Where PostgreSQL's write-ahead log is now (an LSN such as `0/3A2B4C8`), to measure how much a load wrote.
     public func walPosition(on scenario: Scenario) async throws -> String? {
         try await self.strings("SELECT pg_current_wal_lsn()::text", on: scenario, asAdmin: true).first
@@ -135,6 +179,15 @@ public struct LabDatabase: Sendable {
         guard position.allSatisfy({ $0.isHexDigit || $0 == "/" }) else { return nil }
         return try await self.strings("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '\(position)')::text", on: scenario, asAdmin: true)
             .first.flatMap(Double.init)
+    }
+
+    /// WAL records written so far by the whole cluster (`pg_stat_wal.wal_records`). One per change: a row
+    /// inserted into a table with three indexes writes four (the row, then an entry in each index), however big
+    /// each is, and whether or not it carries a full copy of its page (the first change to a page after a
+    /// checkpoint does). A count of the work that does not depend on how fast it went.
+    public func walRecords() async throws -> Double? {
+        let admin = try self.adminURL()
+        return try await self.strings("SELECT wal_records::text FROM pg_stat_wal", at: admin).first.flatMap(Double.init)
     }
 
     /// Forces a checkpoint (as the admin user: only a superuser may), so a measurement that follows does not
@@ -181,7 +234,12 @@ public struct LabDatabase: Sendable {
     ///   pool holds every ordinary connection (scenario 03's "pool of 200").
     public func strings(_ sql: String, on scenario: Scenario, asAdmin: Bool = false) async throws -> [String] {
         let url = asAdmin ? try self.adminURL(database: scenario.manifest.database) : try Self.url(for: scenario)
-        return try await self.withConnection(to: url) { connection in
+        return try await self.strings(sql, at: url)
+    }
+
+    /// The first column of every row of `sql`, as text, from the database at `url` (a replica's).
+    public func strings(_ sql: String, at url: DatabaseURL) async throws -> [String] {
+        try await self.withConnection(to: url) { connection in
             var values: [String] = []
             do {
                 for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: self.logger) {

@@ -38,7 +38,8 @@ public enum DocCommands {
     /// Commands whose exit status is a verdict (1 = a target was missed), not an error.
     public static func exitStatusIsVerdict(_ command: String) -> Bool {
         let program = self.program(command)
-        return program.hasPrefix("./lab load") || program.hasPrefix("./lab check")
+        return program.hasPrefix("./lab load") || program.hasPrefix("./lab check") || program.hasPrefix("./lab deploy")
+            || program.hasPrefix("./lab fault")
     }
 
     /// What the output of a verdict command must contain, whatever the verdict: the shape of its report
@@ -47,6 +48,7 @@ public enum DocCommands {
         let program = self.program(command)
         if program.hasPrefix("./lab check") { return ["Targets (from lab.json):", "What the check observed"] }
         if program.hasPrefix("./lab load") { return ["Verdict against the scenario's targets:"] }
+        if program.hasPrefix("./lab deploy") || program.hasPrefix("./lab fault") { return ["Fault phase:"] }
         return []
     }
 

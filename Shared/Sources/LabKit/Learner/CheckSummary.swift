@@ -29,7 +29,7 @@ public struct CheckSummary: Codable, Sendable, Equatable {
         self.targetsMet = outcome.targetsMet
         self.targets = LearnerCheckReport.targetCards(outcome.result, scenario: scenario)
         self.findings = outcome.findings.map { Finding(id: $0.problem.id, title: $0.problem.title, message: $0.message) }
-        var notes = outcome.warnings + outcome.faultPhases
+        var notes = outcome.warnings + (outcome.replicationLag?.render().map { [$0] } ?? []) + outcome.faultPhases
         if !outcome.idleInstances.isEmpty {
             notes.append("Not every instance took its share of the load: \(outcome.idleInstances.joined(separator: "; ")).")
         }

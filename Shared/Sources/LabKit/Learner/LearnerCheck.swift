@@ -10,6 +10,10 @@ public struct LearnerCheck: Sendable {
     public let scenario: Scenario
     public let database: LabDatabase
 
+    /// A shorter standard load than the scenario's (a lesson test that only needs the observations); nil: the
+    /// scenario's own, as `./lab check` always runs it.
+    public var loadSeconds: Double?
+
     public init(scenario: Scenario, database: LabDatabase) {
         self.scenario = scenario
         self.database = database
@@ -38,6 +42,8 @@ public struct LearnerCheck: Sendable {
         /// Instances the load balancer (nearly) left out: every instance must take its share for the check to
         /// judge the scenario as it runs in production.
         public var idleInstances: [String] = []
+        /// How far the replica was behind during the standard load (scenarios with one).
+        public var replicationLag: ReplicationLag?
         /// Set when other programs took much of the CPU during the load (``MachineLoad``).
         public var busyMachineNote: String?
         /// What each fault phase did and measured (or why it was skipped), found or not.
@@ -71,7 +77,9 @@ public struct LearnerCheck: Sendable {
     public func run(progress: (@Sendable (LoadGenerator.Progress) -> Void)? = nil) async throws -> Outcome {
         try self.preflight()
         let checks = try ProblemCatalog.load(for: self.scenario)?.problems ?? []
-        let plan = try await self.scenario.loadPlan(database: self.database).shortenedForDocsCheck()
+        var standard = try await self.scenario.loadPlan(database: self.database).shortenedForDocsCheck()
+        if let seconds = self.loadSeconds { standard.durationSeconds = min(standard.durationSeconds, seconds) }
+        let plan = standard
         let machine = MachineLoad(paths: self.database.paths)
 
         // Every check starts from an empty cache, as after a deploy or a Redis restart: what a cache does when it
@@ -125,15 +133,28 @@ public struct LearnerCheck: Sendable {
         for problem in checks {
             if let name = problem.observe.pauseRedis { redisCommandsBefore[problem.id] = try self.redis(named: name).commandsProcessed() }
         }
-        let (result, server) = try await ServerMetricsSummary.observe(self.scenario.allInstances) {
-            try await LoadGenerator.run(plan) { progress?($0) }
+        // And counters of PostgreSQL's statistics views, to see how much they grew (rows read, queries cancelled).
+        var sqlBefore: [String: Double] = [:]
+        for problem in checks where problem.observe.sql != nil && problem.observe.change == true {
+            sqlBefore[problem.id] = try await self.number(problem.observe.sql ?? "", service: problem.observe.service)
         }
+        // The load balancer's own counters (HAProxy), read before and after the load.
+        let balancer = checks.contains { $0.observe.balancerRatio != nil } ? try self.balancer() : nil
+        let balancerBefore = await balancer?.metrics()
+        let instances = self.scenario.allInstances
+        let ((result, server), lag) = try await ReplicationLag.observe(self.scenario, database: self.database) {
+            try await ServerMetricsSummary.observe(instances) {
+                try await LoadGenerator.run(plan) { progress?($0) }
+            }
+        }
+        let balancerAfter = await balancer?.metrics()
         let sampled = try await sampling.merging(try await burstSampling) { max($0, $1) }
 
         var findings: [Finding] = []
         var faultPhases: [String] = []
         // Fault phases run their own load: after every other observation has read what the standard load left.
-        let ordered = checks.filter { $0.observe.pauseRedis == nil } + checks.filter { $0.observe.pauseRedis != nil }
+        let isFaultPhase = { (problem: ProblemCatalog.Problem) in problem.observe.pauseRedis != nil || problem.observe.instanceFault != nil }
+        let ordered = checks.filter { !isFaultPhase($0) } + checks.filter(isFaultPhase)
         for problem in ordered {
             let observe = problem.observe
             var observed: String?
@@ -167,6 +188,18 @@ public struct LearnerCheck: Sendable {
                         "Fault phase skipped: the server sent Redis (almost) no commands during the load, so it cannot depend on it."
                     )
                 }
+            } else if let fault = observe.instanceFault {
+                // One instance paused or cut off its database, or a deploy, under a load of its own.
+                let outcome = try await fault.run(scenario: self.scenario, paths: self.database.paths, plan: plan)
+                if Self.holds(observe, outcome.observed) { observed = Self.format(outcome.observed) }
+                faultPhases.append(outcome.render())
+            } else if let ratio = observe.balancerRatio {
+                if let before = balancerBefore, let after = balancerAfter,
+                    let value = ratio.value(in: ServerMetricsSummary(before: before, after: after, peakInUse: 0, peakWaiting: 0)),
+                    Self.holds(observe, value)
+                {
+                    observed = Self.format(value)
+                }
             } else if let metric = observe.metric {
                 if let value = server.flatMap(metric.value(in:)), Self.holds(observe, value) { observed = Self.format(value) }
             } else if let ratio = observe.ratio {
@@ -184,7 +217,10 @@ public struct LearnerCheck: Sendable {
                     observed = Self.format(value)
                 }
             } else if let query = observe.sql {
-                if let value = try await self.number(query, service: observe.service), Self.holds(observe, value) { observed = Self.format(value) }
+                if var value = try await self.number(query, service: observe.service) {
+                    if let before = sqlBefore[problem.id] { value -= before }
+                    if Self.holds(observe, value) { observed = Self.format(value) }
+                }
             } else if observe.sqlDuringLoad != nil {
                 if let value = sampled[problem.id], Self.holds(observe, value) { observed = Self.format(value) }
             } else if let path = observe.stickyProbe {
@@ -207,10 +243,22 @@ public struct LearnerCheck: Sendable {
             }
         }
         var outcome = Outcome(result: result, server: server, targetsMet: result.passes(self.scenario.manifest.targets), findings: findings)
-        outcome.idleInstances = Self.idleInstances(server)
+        // An instance configured unlike the others (scenario 06's c, with its small pool) may rightly get less.
+        let unlike = Set((self.scenario.manifest.instances?.environment ?? [:]).keys)
+        outcome.idleInstances = Self.idleInstances(server, except: unlike)
         outcome.busyMachineNote = machine.note()
+        outcome.replicationLag = lag
         outcome.faultPhases = faultPhases
         return outcome
+    }
+
+    /// The scenario's HAProxy, for observations of the load balancer's own metrics.
+    private func balancer() throws -> HAProxyService {
+        guard let haproxy = try ScenarioServices(scenario: self.scenario, paths: self.database.paths).all.compactMap({ $0 as? HAProxyService }).first
+        else {
+            throw LabError("checks.json: balancerRatio needs a haproxy service in scenario \(self.scenario.number)'s lab.json")
+        }
+        return haproxy
     }
 
     /// Empties the scenario's Redis (``RedisService/reset()``), if it runs one.
@@ -236,10 +284,10 @@ public struct LearnerCheck: Sendable {
 
     /// Instances that answered less than half their fair share of the requests (a sticky load balancer, or one
     /// that sends everything to one instance), as "b: 0% of the requests".
-    static func idleInstances(_ server: ServerMetricsSummary?) -> [String] {
+    static func idleInstances(_ server: ServerMetricsSummary?, except unlike: Set<String> = []) -> [String] {
         guard let shares = server?.requestsByInstance, shares.count > 1, let total = server?.requests, total > 0 else { return [] }
         let fair = total / Double(shares.count)
-        return shares.sorted { $0.key < $1.key }.filter { $0.value < fair / 2 }.map {
+        return shares.sorted { $0.key < $1.key }.filter { $0.value < fair / 2 && !unlike.contains($0.key) }.map {
             String(format: "%@: %.0f%% of the requests", $0.key, $0.value / total * 100)
         }
     }

@@ -11,6 +11,7 @@ public enum LearnerCheckReport {
         for card in Self.targetCards(outcome.result, scenario: scenario) {
             lines.append("  \(card.met ? "✓" : "✗") \(card.label.padding(toLength: 50, withPad: " ", startingAt: 0)) measured \(card.measured)")
         }
+        if let lag = outcome.replicationLag?.render() { lines.append("  " + lag) }
         lines.append("")
         if !outcome.faultPhases.isEmpty {
             lines += outcome.faultPhases

@@ -53,7 +53,8 @@ public struct ProblemCatalog: Codable, Sendable {
         public var sampleWholeLoad: Bool?
         /// A field of Redis's `INFO` (`evicted_keys`, `used_memory`) of the Redis ``service``, after the load.
         public var redisInfo: String?
-        /// With ``redisInfo``: how much the field grew during the load, instead of its value after it.
+        /// With ``redisInfo`` or ``sql``: how much the number grew during the load, instead of its value after
+        /// it (a counter of `pg_stat_database`: rows read, queries cancelled).
         public var change: Bool?
         /// The service ``sql`` and ``redisInfo`` ask (its name in `lab.json`); default: the scenario's
         /// PostgreSQL, or its one Redis.
@@ -81,6 +82,14 @@ public struct ProblemCatalog: Codable, Sendable {
         public var pauseRedis: String?
         /// With ``pauseRedis``: how long Redis stops answering (default 5 s).
         public var pauseSeconds: Double?
+        /// A fault phase of the instances behind the load balancer (``InstanceFault``): after the load, a short
+        /// load of its own during which one instance is paused or cut off its database, or every instance is
+        /// restarted one at a time (a deploy). The number is the percentage of that load's requests that
+        /// failed, or for a deploy how many failed.
+        public var instanceFault: InstanceFault?
+        /// One number of the load balancer's own metrics (HAProxy's `/metrics`) divided by another, over the
+        /// load: new connections to the instances per 100 requests.
+        public var balancerRatio: MetricRatio?
         public var above: Double?
         public var below: Double?
         /// For ``explain``: the plan contains this text.
@@ -91,7 +100,7 @@ public struct ProblemCatalog: Codable, Sendable {
             [
                 self.metric != nil, self.ratio != nil, self.explain != nil, self.explainPages != nil, self.sql != nil,
                 self.sqlDuringLoad != nil, self.redisInfo != nil, self.journeyStep != nil, self.journeySteps != nil, self.stickyProbe != nil,
-                self.pauseRedis != nil,
+                self.pauseRedis != nil, self.instanceFault != nil, self.balancerRatio != nil,
             ].filter { $0 }.count
         }
     }
@@ -123,7 +132,7 @@ public struct ProblemCatalog: Codable, Sendable {
             let observe = problem.observe
             guard observe.sourceCount == 1 else {
                 throw fail(
-                    "observe needs exactly one of metric, ratio, explain, explainPages, sql, sqlDuringLoad, redisInfo, journeyStep, journeySteps, stickyProbe, pauseRedis"
+                    "observe needs exactly one of metric, ratio, explain, explainPages, sql, sqlDuringLoad, redisInfo, journeyStep, journeySteps, stickyProbe, pauseRedis, instanceFault, balancerRatio"
                 )
             }
             let conditions = [observe.above != nil, observe.below != nil, observe.contains != nil].filter { $0 }.count

@@ -27,14 +27,21 @@ public enum LoadTestRunner {
         }
         // A lab server on this machine: also show what it saw (pool, connections) from its /metrics.
         let local = URL(string: plan.url).flatMap { url in ["127.0.0.1", "localhost"].contains(url.host ?? "") ? url.port ?? 80 : nil }
-        let result: LoadResult
-        let serverSide: ServerMetricsSummary?
-        if let servers = servers ?? local.map({ [ServerInstance(name: nil, port: $0)] }) {
-            (result, serverSide) = try await ServerMetricsSummary.observe(servers, during: load)
-        } else {
-            (result, serverSide) = (try await load(), nil)
+        let observed = { () async throws -> (LoadResult, ServerMetricsSummary?) in
+            if let servers = servers ?? local.map({ [ServerInstance(name: nil, port: $0)] }) {
+                return try await ServerMetricsSummary.observe(servers, during: load)
+            }
+            return (try await load(), nil)
         }
+        // A scenario with a streaming replica: how far behind it was, which no server metric shows.
+        let ((result, serverSide), lag) =
+            if let (database, scenario) = database {
+                try await ReplicationLag.observe(scenario, database: database, during: observed)
+            } else {
+                (try await observed(), nil)
+            }
         var sideLines = serverSide?.render()
+        if let line = lag?.render() { sideLines = (sideLines.map { $0 + "\n" } ?? "") + "  " + line }
         if let (database, scenario) = database, let before = walBefore,
             let bytes = try? await database.walBytes(since: before, on: scenario)
         {

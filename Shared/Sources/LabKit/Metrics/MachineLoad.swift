@@ -6,8 +6,11 @@ import Foundation
 /// about the code: `./lab check` says so instead of letting a learner chase a problem that is not theirs.
 ///
 /// Read from `/proc` (Linux): the machine's busy time from `/proc/stat`, each process's from
-/// `/proc/<pid>/stat`. A process is the lab's when its program lives in the repository (servers, the load
-/// tool, companions) or is PostgreSQL or nginx.
+/// `/proc/<pid>/stat`. A process is the lab's when its program lives in the repository or its build folder
+/// (servers, the load tool, companions; the build folder is outside the repository in a Codespace), or when it
+/// is PostgreSQL, nginx or HAProxy working in the repository (PostgreSQL's processes work in its data folder,
+/// `.lab/postgres/data`; the lab starts nginx and HAProxy from the repository's root). Another checkout's
+/// PostgreSQL on the same machine is someone else's work.
 public struct MachineLoad: Sendable {
     let paths: LabPaths
     let start: Sample?
@@ -56,11 +59,21 @@ public struct MachineLoad: Sendable {
         let total = ticks.prefix(8).reduce(0, +)
         let idle = ticks[3] + ticks[4]
         var lab: [String: Double] = [:]
-        let root = paths.root.path
+        let root = paths.root.path + "/"
+        let scratch = paths.scratch.path + "/"
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int32(entry) != nil {
             let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(entry)/exe")) ?? ""
             let name = URL(fileURLWithPath: exe).lastPathComponent
-            guard exe.hasPrefix(root) || ["postgres", "nginx"].contains(name) else { continue }
+            let isOurs: Bool
+            if exe.hasPrefix(root) || exe.hasPrefix(scratch) {
+                isOurs = true
+            } else if ["postgres", "nginx", "haproxy"].contains(name) {
+                let directory = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(entry)/cwd")) ?? ""
+                isOurs = (directory + "/").hasPrefix(root)
+            } else {
+                isOurs = false
+            }
+            guard isOurs else { continue }
             // "pid (name) state ppid ... utime stime cutime cstime" (fields 14 to 17): with the children's
             // times, the per-request backends PostgreSQL forks and reaps count as the lab's too.
             guard let text = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8), let close = text.lastIndex(of: ")") else {

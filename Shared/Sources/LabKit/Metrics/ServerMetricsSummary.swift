@@ -165,12 +165,28 @@ public struct ServerMetricsSummary: Sendable, Equatable {
         during body: () async throws -> T
     ) async throws -> (T, ServerMetricsSummary?) {
         let before = await ServerMetrics.fetch(instances)
+        // Each instance's samples carry its name (`instance="c"`, as Prometheus labels what it scrapes), so a
+        // check can single one out; sums over every instance are unchanged.
+        @Sendable func labelled(_ metrics: ServerMetrics, _ instance: ServerInstance) -> ServerMetrics {
+            guard let name = instance.name else { return metrics }
+            return ServerMetrics(
+                samples: metrics.samples.map { sample in
+                    var sample = sample
+                    if sample.labels["instance"] == nil { sample.labels["instance"] = name }
+                    return sample
+                }
+            )
+        }
         let peaks = Peaks()
         let result = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 while !Task.isCancelled {
                     // Instances' gauges at the same moment, added up: the peak of the whole fleet.
-                    let now = ServerMetrics(samples: await ServerMetrics.fetch(instances).compactMap { $0 }.flatMap(\.samples))
+                    let now = ServerMetrics(
+                        samples: zip(instances, await ServerMetrics.fetch(instances)).compactMap { instance, metrics in
+                            metrics.map { labelled($0, instance) }
+                        }.flatMap(\.samples)
+                    )
                     peaks.value.withLock {
                         $0.inUse = max($0.inUse, now.sum("db_pool_connections_in_use"))
                         $0.waiting = max($0.waiting, now.sum("db_pool_requests_waiting"))
@@ -185,7 +201,9 @@ public struct ServerMetricsSummary: Sendable, Equatable {
         let after = await ServerMetrics.fetch(instances)
         var pairs: [(instance: ServerInstance, before: ServerMetrics, after: ServerMetrics)] = []
         for (index, instance) in instances.enumerated() {
-            if let earlier = before[index], let later = after[index] { pairs.append((instance, earlier, later)) }
+            if let earlier = before[index], let later = after[index] {
+                pairs.append((instance, labelled(earlier, instance), labelled(later, instance)))
+            }
         }
         guard !pairs.isEmpty else { return (result, nil) }
         let (inUse, waiting, snapshots) = peaks.value.withLock { ($0.inUse, $0.waiting, $0.snapshots) }

@@ -51,19 +51,29 @@ public struct ServerProcess: Sendable {
         return wiped
     }
 
-    /// The environment an instance runs with: its port, its name, its database and its Redis (`REDIS_URL`).
+    /// The environment an instance runs with: its port, its name, its database, its Redis (`REDIS_URL`) and its
+    /// replica (`REPLICA_DATABASE_URL`).
     public func environment(databaseURL: DatabaseURL, instance: ServerInstance) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["HTTP_PORT"] = String(instance.port)
         environment["HTTP_HOST"] = "127.0.0.1"
         environment["INSTANCE_NAME"] = instance.name
-        var url = "postgres://\(databaseURL.username)"
+        let perInstance = self.scenario.manifest.instances
+        let username = perInstance?.databaseRolePerInstance == true ? instance.databaseRole ?? databaseURL.username : databaseURL.username
+        var url = "postgres://\(username)"
         if let password = databaseURL.password { url += ":\(password)" }
         environment["DATABASE_URL"] = url + "@\(databaseURL.host):\(databaseURL.port)/\(databaseURL.database)"
         // The scenario's Redis (natively and in Compose alike, it answers on loopback at the port lab.json gives).
         for redis in self.scenario.manifest.services ?? [] where redis.kind == RedisService.kind && (redis.name ?? "redis") == "redis" {
             if let port = redis.port { environment["REDIS_URL"] = "redis://127.0.0.1:\(port)" }
         }
+        // The scenario's streaming replica (REPLICA_DATABASE_URL), the same role and database on the replica's port.
+        for replica in self.scenario.manifest.services ?? [] where replica.kind == PostgresReplicaService.kind {
+            if let port = replica.port {
+                environment["REPLICA_DATABASE_URL"] = url + "@\(databaseURL.host):\(port)/\(databaseURL.database)"
+            }
+        }
+        if let name = instance.name, let own = perInstance?.environment?[name] { environment.merge(own) { _, own in own } }
         return environment
     }
 

@@ -19,4 +19,17 @@ public enum Signals {
         signal(SIGINT) { _ in Signals.stopRequested.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in Signals.stopRequested.store(true, ordering: .relaxed) }
     }
+
+    static let redeployRequested = Atomic<Bool>(false)
+
+    /// Watch mode only: SIGHUP asks it to restart its instances one at a time (``RollingRestart``).
+    public static func installRedeploy() {
+        signal(SIGHUP) { _ in Signals.redeployRequested.store(true, ordering: .relaxed) }
+    }
+
+    /// Whether a redeploy was asked for since the last call.
+    public static var redeployPending: Bool { self.redeployRequested.load(ordering: .relaxed) }
+
+    /// Takes the request: true once per SIGHUP (or several close together).
+    public static func takeRedeploy() -> Bool { self.redeployRequested.exchange(false, ordering: .relaxed) }
 }

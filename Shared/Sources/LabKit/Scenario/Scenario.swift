@@ -49,6 +49,12 @@ public struct Scenario: Sendable {
         public var count: Int
         /// One port per instance the scenario allows, in order: instance `a` on the first, `b` on the second...
         public var ports: [Int]
+        /// Environment for one instance only, by name (`{"c": {"DATABASE_POOL_SIZE": "2"}}`): a fleet whose
+        /// instances are not all alike, as real fleets are (scenario 06).
+        public var environment: [String: [String: String]]?
+        /// Each instance connects to PostgreSQL as a role of its own (`lab_instance_c`, a member of `lab`), so
+        /// one instance can lose its database while the others keep theirs (``LabDatabase/cutOff(_:)``).
+        public var databaseRolePerInstance: Bool?
     }
 
     public struct Seed: Codable, Sendable {

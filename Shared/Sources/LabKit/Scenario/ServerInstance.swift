@@ -14,6 +14,8 @@ public struct ServerInstance: Sendable, Equatable {
 
     /// `server-a` (its pid and log files in `.lab/<scenario>/`), or `server` for a lone server.
     public var processName: String { self.name.map { "server-\($0)" } ?? "server" }
+    /// The PostgreSQL role it connects as when its scenario gives each instance its own (`lab_instance_c`).
+    public var databaseRole: String? { self.name.map { "\(PostgresCluster.appUser)_instance_\($0)" } }
     /// `instance a (:8081)`, or `the server (:8080)`.
     public var label: String { self.name.map { "instance \($0) (:\(self.port))" } ?? "the server (:\(self.port))" }
 }
@@ -21,6 +23,11 @@ public struct ServerInstance: Sendable, Equatable {
 extension Scenario {
     /// Whether the scenario's server runs as several instances behind a load balancer.
     public var hasLoadBalancer: Bool { self.manifest.instances != nil }
+
+    /// The load balancer's name for messages: `HAProxy` (scenario 06) or `nginx` (scenario 04).
+    public var loadBalancerName: String {
+        (self.manifest.services ?? []).contains { $0.kind == HAProxyService.kind } ? "HAProxy" : "nginx"
+    }
 
     /// The instances to run: for a scenario with a load balancer, `count` of them (default: its `lab.json`),
     /// named `a`, `b`, `c`... on the ports listed there; otherwise the one server on the scenario's port.

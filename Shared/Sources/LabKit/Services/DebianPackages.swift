@@ -1,3 +1,5 @@
+import Foundation
+
 /// Installs the Debian packages a lab command needs (PostgreSQL, nginx), the first time, when this machine
 /// lets it: as root, or with `sudo` that needs no password. Otherwise the caller tells the learner the one
 /// command to run.
@@ -17,5 +19,24 @@ enum DebianPackages {
         say("\(what) not found: installing them with sudo apt-get (one time)...")
         _ = try? Shell.run(["sudo", "-n", "apt-get", "update"])
         return try Shell.run(["sudo", "-n"] + apt) == 0
+    }
+
+    /// A program Debian puts in /usr/sbin, which is not on every user's PATH (nginx, haproxy): its path,
+    /// installing its package the first time when this machine lets the lab.
+    /// - Throws: ``LabError`` with the one command to run when it is missing and cannot be installed here.
+    static func sbinProgram(_ name: String, package: String, what: String) throws -> String {
+        func find() -> String? {
+            Shell.which(name) ?? ["/usr/sbin/\(name)", "/usr/local/sbin/\(name)"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        }
+        if let found = find() { return found }
+        guard try self.install([package], what: what), let found = find() else {
+            throw LabError(
+                """
+                \(what) is not installed. Install it, then run the same command again:
+                    sudo apt-get install -y \(package)
+                """
+            )
+        }
+        return found
     }
 }

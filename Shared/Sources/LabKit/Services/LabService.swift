@@ -63,6 +63,7 @@ public enum ServiceKinds {
         PostgresReplicaService.self,
         RedisService.self,
         NginxService.self,
+        HAProxyService.self,
         CompanionService.self,
     ]
 

@@ -32,21 +32,7 @@ public struct NginxService: LabService {
 
     /// nginx's path, installing Debian's package the first time when this machine lets the lab.
     static func binary() throws -> String {
-        if let found = Self.find() { return found }
-        guard try DebianPackages.install(["nginx"], what: "nginx (the load balancer)"), let found = Self.find() else {
-            throw LabError(
-                """
-                nginx (the load balancer of this scenario) is not installed. Install it, then run the same command again:
-                    sudo apt-get install -y nginx
-                """
-            )
-        }
-        return found
-    }
-
-    /// Debian puts nginx in /usr/sbin, which is not on every user's PATH.
-    static func find() -> String? {
-        Shell.which("nginx") ?? ["/usr/sbin/nginx", "/usr/local/sbin/nginx"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        try DebianPackages.sbinProgram("nginx", package: "nginx", what: "nginx (the load balancer of this scenario)")
     }
 
     /// How the config spreads the requests, in words: the learner may have made it sticky (`ip_hash`).

@@ -133,6 +133,12 @@ public struct PostgresCluster: Sendable {
         try Shell.checked(self.asServerUser([self.program("pg_ctl"), "stop", "-D", self.data.path, "-m", "fast", "-w"]))
     }
 
+    /// Rereads the configuration files (`pg_ctl reload`): the settings that need no restart take effect.
+    public func reload() throws {
+        guard case .running = self.status() else { return }
+        try Shell.checked(self.asServerUser([self.program("pg_ctl"), "reload", "-D", self.data.path]))
+    }
+
     /// Runs initdb and writes the lab's settings. A half-finished earlier attempt is removed first.
     func initialize() throws {
         let fm = FileManager.default

@@ -10,6 +10,10 @@ import PostgresNIO
 /// `options` become its settings, for the lessons of replication lag: `recovery_min_apply_delay` (stand in
 /// for a replica far away), `hot_standby_feedback`, `max_standby_streaming_delay`. Its exporter runs on 9188
 /// when installed. In Docker Compose (`LAB_POSTGRES_REPLICA=external`) a second container runs it.
+///
+/// `config` (optional) names a file of the scenario folder with more of its settings, one `name = value` per
+/// line, the learner's to edit: `./lab up` applies it (a reload when the replica runs), `./lab reset`
+/// restores it. Its settings come after `options`, so they win.
 public struct PostgresReplicaService: LabService {
     public static let kind = "postgres-replica"
     public let scenario: Scenario
@@ -17,6 +21,9 @@ public struct PostgresReplicaService: LabService {
     public let port: Int
     public let name: String
     let options: [String: String]
+    /// The learner's settings file, relative to the scenario folder (`replica.conf`).
+    public let config: String?
+    public var learnerFiles: [String] { self.config.map { [$0] } ?? [] }
 
     public init(declaration: ServiceDeclaration, scenario: Scenario, paths: LabPaths) throws {
         self.scenario = scenario
@@ -24,6 +31,7 @@ public struct PostgresReplicaService: LabService {
         self.port = try declaration.required(declaration.port, "port")
         self.name = declaration.name ?? "replica"
         self.options = declaration.options ?? [:]
+        self.config = declaration.config
         for key in self.options.keys where !key.allSatisfy({ $0.isLetter || $0 == "_" }) {
             throw LabError("a postgres-replica option must be a PostgreSQL setting name; got '\(key)'")
         }
@@ -56,8 +64,17 @@ public struct PostgresReplicaService: LabService {
             line = "replica on 127.0.0.1:\(self.port)"
         }
         try self.writeSettings(cluster)
-        if try cluster.start() { line += ", started" } else { line += ", already running" }
+        let logBefore = Self.size(of: self.logFiles[0])
+        if try cluster.start() {
+            line += ", started"
+        } else {
+            try cluster.reload()  // a changed config file takes effect now
+            line += ", already running" + (self.config.map { " (\($0) reloaded)" } ?? "")
+        }
         try await self.waitUntilAccepting(timeout: .seconds(60))
+        if try await self.remadeBecauseItFellTooFarBehind(cluster, logFrom: logBefore) {
+            line += "; it was stopped so long that the primary had recycled the changes it needed, so it was made again"
+        }
         if let started = try? await self.exporter?.start() { line += "; \(started)" }
         return line
     }
@@ -78,8 +95,81 @@ public struct PostgresReplicaService: LabService {
         )
     }
 
-    /// The replica's own settings (port, socket, the scenario's options), after the primary's copied ones:
-    /// the last value of a setting wins. Written again at every start, so a changed option takes effect.
+    /// A replica stopped for long, while the primary wrote a lot (seeding another scenario), finds the primary
+    /// has recycled the WAL it needs ("requested WAL segment ... has already been removed") and can never catch
+    /// up by streaming: it is copied again, which is what an operator would do.
+    func remadeBecauseItFellTooFarBehind(_ cluster: PostgresCluster, logFrom offset: UInt64) async throws -> Bool {
+        let url = try self.url(database: "postgres")
+        for _ in 0..<40 {
+            let status = try? await LabDatabase(paths: self.paths).withConnection(to: url) { connection in
+                try await connection.query("SELECT status FROM pg_stat_wal_receiver", logger: connection.logger).collect()
+                    .first?.decode(String.self)
+            }
+            if status == "streaming" { return false }
+            let log = Self.text(of: self.logFiles[0], from: offset)
+            if log.contains("has already been removed") {
+                try cluster.stop()
+                try await self.create(cluster)
+                try self.writeSettings(cluster)
+                try cluster.start()
+                try await self.waitUntilAccepting(timeout: .seconds(60))
+                return true
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        return false
+    }
+
+    static func size(of file: URL) -> UInt64 {
+        ((try? FileManager.default.attributesOfItem(atPath: file.path))?[.size] as? NSNumber)?.uint64Value ?? 0
+    }
+
+    /// What `file` holds from `offset` on (all of it when it is shorter: it was replaced).
+    static func text(of file: URL, from offset: UInt64) -> String {
+        guard let handle = try? FileHandle(forReadingFrom: file) else { return "" }
+        defer { try? handle.close() }
+        let end = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: offset <= end ? offset : 0)
+        return String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
+    }
+
+    /// The learner's settings file, checked line by line: `name = value`, blank lines and `#` comments.
+    /// - Throws: ``LabError`` naming the file and the line that is neither.
+    public func learnerSettings() throws -> [(name: String, value: String)] {
+        guard let config = self.config else { return [] }
+        let file = self.scenario.file(config)
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else {
+            throw LabError("\(self.scenario.folderName)/\(config) is missing (./lab reset \(self.scenario.number) puts it back)")
+        }
+        return try Self.settings(in: text, file: "\(self.scenario.folderName)/\(config)")
+    }
+
+    public static func settings(in text: String, file: String) throws -> [(name: String, value: String)] {
+        var settings: [(name: String, value: String)] = []
+        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var line = Substring(raw)
+            if let hash = line.firstIndex(of: "#"), !line[..<hash].contains("'") { line = line[..<hash] }
+            line = Substring(line.trimmingCharacters(in: .whitespaces))
+            if line.isEmpty { continue }
+            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
+                parts[0].allSatisfy({ $0.isLetter || $0 == "_" }), !parts[1].contains("\n")
+            else {
+                throw LabError("\(file), line \(number + 1): expected a setting as `name = value`, got '\(raw)'")
+            }
+            var value = parts[1]
+            if value.hasPrefix("'"), value.hasSuffix("'"), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+            guard !value.contains("'") else {
+                throw LabError("\(file), line \(number + 1): a value may not contain a quote: '\(raw)'")
+            }
+            settings.append((parts[0], value))
+        }
+        return settings
+    }
+
+    /// The replica's own settings (port, socket, the scenario's options, the learner's file), after the
+    /// primary's copied ones: the last value of a setting wins. Written again at every start, so a changed
+    /// option or file takes effect.
     func writeSettings(_ cluster: PostgresCluster) throws {
         let conf = cluster.data.appendingPathComponent("postgresql.conf")
         var text = try String(contentsOf: conf, encoding: .utf8)
@@ -90,6 +180,8 @@ public struct PostgresReplicaService: LabService {
         for (key, value) in self.options.sorted(by: { $0.key < $1.key }) {
             text += "\(key) = '\(value.replacingOccurrences(of: "'", with: "''"))'\n"
         }
+        if let config = self.config { text += "# from \(self.scenario.folderName)/\(config)\n" }
+        for (key, value) in try self.learnerSettings() { text += "\(key) = '\(value)'\n" }
         try text.write(to: conf, atomically: true, encoding: .utf8)
         try cluster.giveToServerUser(conf)
     }

@@ -28,7 +28,11 @@ public struct PrometheusExporter: Sendable {
             programs: ["prometheus-postgres-exporter", "postgres_exporter"],
             package: "prometheus-postgres-exporter",
             port: port,
-            arguments: ["--web.listen-address=127.0.0.1:\(port)"],
+            // The lab's extra queries (replication lag as the primary sees it), the same file as in Compose.
+            arguments: [
+                "--web.listen-address=127.0.0.1:\(port)",
+                "--extend.query-path=" + paths.root.appendingPathComponent("observability/postgres-exporter/queries.yaml").path,
+            ],
             environment: ["DATA_SOURCE_NAME": url + "?sslmode=disable"],
             paths: paths
         )

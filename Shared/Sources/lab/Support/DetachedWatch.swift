@@ -56,7 +56,7 @@ struct DetachedWatch {
             self.instances.count > 1
             ? "\(self.instances.count) instances of \(self.product) ("
                 + self.instances.map { "\($0.name ?? "") on :\($0.port)" }.joined(separator: ", ")
-                + ") are running behind nginx on \(self.scenario.serverURL)"
+                + ") are running behind \(self.scenario.loadBalancerName) on \(self.scenario.serverURL)"
             : "\(self.product) is running on \(self.scenario.serverURL)"
         printStep("\(what), rebuilt and restarted whenever a file under Sources/ changes")
         say(

@@ -20,11 +20,12 @@ struct WatchMode {
 
     /// This process, while it runs, so `./lab stop` in another terminal can stop it (SIGTERM, like Ctrl-C).
     static func process(_ scenario: Scenario, paths: LabPaths) -> BackgroundProcess {
-        BackgroundProcess(name: "foreground-watch", folder: paths.runtime(for: scenario))
+        RollingRestart.watchLoop(scenario, paths: paths)
     }
 
     func run() async throws {
         Signals.install()
+        Signals.installRedeploy()
         let marker = Self.process(self.scenario, paths: self.paths)
         try? marker.recordCurrentProcess(tag: self.product)
         let state = WatchState(scenario: self.scenario, paths: self.paths)
@@ -64,7 +65,7 @@ struct WatchMode {
                 let changed = await watcher.waitForChange(
                     from: snapshot,
                     shouldStop: {
-                        if Signals.shouldStop { return true }
+                        if Signals.shouldStop || Signals.redeployPending { return true }
                         for (index, child) in running.enumerated() {
                             if let status = child?.process.exitStatusIfExited() {
                                 exited.withLock { $0 = (index, status) }
@@ -75,6 +76,10 @@ struct WatchMode {
                     }
                 )
             else {
+                if !Signals.shouldStop, Signals.takeRedeploy() {
+                    children = await self.deploy(binary, children, server: server, state: state)
+                    continue
+                }
                 if let (index, status) = exited.withLock({ $0 }), !Signals.shouldStop, let child = children[index] {
                     children[index] = nil
                     // A server that ran for a while and then died (killed, out of memory...) is started again,
@@ -119,6 +124,36 @@ struct WatchMode {
         for child in children.compactMap({ $0 }) { await self.stop(child.process) }
         for service in services.afterServer.reversed() { _ = await service.stop() }
         printStep("stopped.")
+    }
+
+    /// `./lab deploy` (SIGHUP): the same build restarted one instance at a time, each stopped with SIGTERM and
+    /// given ``RollingRestart/settle`` to rejoin the load balancer before the next one goes.
+    private func deploy(_ binary: URL, _ current: [Running?], server: ServerProcess, state: WatchState) async -> [Running?] {
+        var children = current
+        let settle = RollingRestart(scenario: self.scenario, paths: self.paths).settle
+        printStep("deploy: restarting \(self.instances.count) instance(s) one at a time")
+        for index in self.instances.indices {
+            let label = self.instances[index].label
+            state.record("\(RollingRestart.deployingState): stopping \(label) (SIGTERM), \(index + 1) of \(self.instances.count)")
+            if let old = children[index] {
+                let stopping = ContinuousClock.now
+                await self.stop(old.process)
+                printStep(String(format: "deploy: %@ exited %.1f s after SIGTERM", label, (ContinuousClock.now - stopping).seconds))
+            }
+            state.record("\(RollingRestart.deployingState): starting \(label) again, \(index + 1) of \(self.instances.count)")
+            children[index] = await self.start(binary, index, server: server)
+            guard children[index] != nil else {
+                state.record(children)
+                return children
+            }
+            if index < self.instances.count - 1 {
+                state.record("\(RollingRestart.deployingState): \(label) answers; \(Int(settle.seconds)) s for the load balancer to send it traffic")
+                try? await Task.sleep(for: settle)
+            }
+        }
+        printStep("deploy: done, every instance restarted")
+        state.record("\(RollingRestart.deployedState): serving (every instance restarted one at a time)")
+        return children
     }
 
     /// A running instance and when it started.
@@ -173,7 +208,7 @@ struct WatchMode {
             several
             ? "\(self.instances.count) instances of \(self.product) ("
                 + self.instances.map { "\($0.name ?? "") on :\($0.port)" }.joined(separator: ", ")
-                + "), behind nginx on \(self.scenario.serverURL)"
+                + "), behind \(self.scenario.loadBalancerName) on \(self.scenario.serverURL)"
             : "\(self.product) is running on \(self.scenario.serverURL)"
         say(
             """

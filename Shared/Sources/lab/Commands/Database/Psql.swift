@@ -5,7 +5,8 @@ import LabKit
 
 struct Psql: LabCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Open psql on the scenario's database. Extra arguments go to psql, e.g. -c \"EXPLAIN ANALYZE ...\" or -f fix.sql."
+        abstract: "Open psql on the scenario's database. Extra arguments go to psql, e.g. -c \"EXPLAIN ANALYZE ...\" or -f fix.sql.",
+        discussion: "With --replica first (./lab psql 07 --replica -c \"...\"): the same database on the scenario's streaming replica."
     )
     /// One array, so that psql's own options may come first when the scenario is left out (inside a scenario
     /// folder: `../lab psql -c "..."`): the first argument is the scenario only if it names one.
@@ -21,7 +22,14 @@ struct Psql: LabCommand {
         let named = psqlArguments.first.flatMap { first in first.hasPrefix("-") ? nil : try? Scenario.find(first, in: paths) }
         if named != nil { psqlArguments.removeFirst() }
         let scenario = try named ?? Scenario.find(nil, in: paths)
-        let url = try await prepareDatabase(scenario, paths: paths, seed: false)
+        var url = try await prepareDatabase(scenario, paths: paths, seed: false)
+        // `--replica`: the scenario's streaming replica (the lab's own option, taken out before psql sees the rest).
+        if psqlArguments.first == "--replica" {
+            psqlArguments.removeFirst()
+            let replicas = try ScenarioServices(scenario: scenario, paths: paths).all.compactMap { $0 as? PostgresReplicaService }
+            guard let replica = replicas.first else { throw LabError("scenario \(scenario.number) has no replica (--replica is for scenario 07)") }
+            url = try replica.url(database: scenario.manifest.database)
+        }
         let psql =
             (try? PostgresCluster(paths: paths, install: false)).map { $0.binDir.appendingPathComponent("psql").path }
             .flatMap { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil } ?? Shell.which("psql")

@@ -32,8 +32,10 @@ struct Hint: LabCommand {
         case .noKnownProblem:
             say(
                 "Your last check missed a target without any of the problems it knows about, so there is no hint for it. "
-                    + "Its report says what the failed requests answered (\"the first 503 said: ...\"), and ./lab logs \(scenario.number) "
-                    + "shows the server's side. Then see the Stuck? table at the end of \(scenario.folderName)/SCENARIO.md."
+                    + "If requests failed, its report says what they answered (\"the first 503 said: ...\"), and ./lab logs \(scenario.number) "
+                    + "shows the server's side. If nothing failed and only a timing target (p99, throughput) was missed, the machine was "
+                    + "probably busy with something else (uptime shows its load; 2 cores are busy above 2): check again when it is quieter. "
+                    + "Then see the Stuck? table at the end of \(scenario.folderName)/SCENARIO.md."
             )
             return
         case .hints(let next, let nextLevel, _):

@@ -54,6 +54,11 @@ struct Docs: LabCommand {
                 )
             }
         }
+        let secondTries = runner.commandsPassedOnSecondTry
+        if !secondTries.isEmpty {
+            say("Passed on a second try (the first try's output is above, after ↻):")
+            for command in secondTries { say("  ↻ \(command)") }
+        }
         for failure in failures { say("✗ \(failure)") }
         say("\(ran - failures.count) passed, \(failures.count) failed")
         if !failures.isEmpty { throw ExitCode(1) }

@@ -5,7 +5,8 @@ import LoadTestKit
 
 struct Drill: LabCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Fault drill: under load, stop each real component (PostgreSQL, nginx, companions) for a few seconds, start it again, "
+        abstract:
+            "Fault drill: under load, stop each real component (PostgreSQL, nginx, HAProxy, Redis, companions) for a few seconds, start it again, "
             + "and check the server survives (exit 0 = no crash, 503s with a message, back by itself)."
     )
     @OptionGroup var scenario: ScenarioArgument
