@@ -92,7 +92,7 @@ let package = Package(
         ),
         .target(
             name: "LabTesting",
-            dependencies: ["LabKit", "LoadTestKit"],
+            dependencies: ["LabKit", "LoadTestKit", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
         .target(

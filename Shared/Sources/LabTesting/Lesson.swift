@@ -27,6 +27,7 @@ public struct Lesson: Sendable {
     /// Starts (or waits for) PostgreSQL, creates and seeds the scenario database.
     public func prepare() async throws {
         try await ServerRun(scenario: self.scenario, paths: self.paths).prepareDatabase()
+        await MachineSpeed.measureOnce(database: self.database)
     }
 
     /// Applies (or undoes) the database half of the fix from `lab.json`.
@@ -78,7 +79,7 @@ public struct Lesson: Sendable {
             let observed = try await observing
             try await after()
             let log = ServerProcess(scenario: self.scenario, paths: self.paths).logTail(lines: 10_000)
-            var report = "--- \(label) ---\n" + LoadReport.render(result, targets: self.scenario.manifest.targets)
+            var report = "--- \(label) ---\n" + LoadReport.render(result, targets: self.targets)
             if let summary { report += "\n" + summary.render() }
             say(report + "\n")
             return Measurement(result: result, server: summary, observed: observed, serverLog: log)
@@ -121,22 +122,41 @@ public struct Lesson: Sendable {
     }
 
     /// `./lab check` against `product`: the standard load and the scenario's observations.
-    /// - Parameter seconds: a shorter standard load (the fault phases keep their own length).
+    /// - Parameters:
+    ///   - seconds: a shorter standard load (the fault phases keep their own length).
+    ///   - reference: the check of a reference server, held to the targets scaled to this machine
+    ///     (``MachineSpeed``); any other check is held to lab.json's, as a learner's is.
     public func check(
         _ product: String,
         label: String,
         environment: [String: String] = [:],
         instances: Int? = nil,
-        seconds: Double? = nil
+        seconds: Double? = nil,
+        reference: Bool = false
     ) async throws -> LearnerCheck.Outcome {
         let outcome = try await self.withServer(product, environment: environment, instances: instances) {
             var check = LearnerCheck(scenario: self.scenario, database: self.database)
             check.loadSeconds = seconds
+            check.slowness = reference ? MachineSpeed.slowness : 1
             return try await check.run()
         }
         say("--- check: \(label) ---\n" + LearnerCheckReport.render(outcome, scenario: self.scenario, hintsShown: [:]) + "\n")
         return outcome
     }
 
-    public var targets: LoadTargets { self.scenario.manifest.targets }
+    /// The scenario's overall targets scaled to this machine (``MachineSpeed``): what a reference server is
+    /// held to. A naive setup is held to lab.json's own (``misses(_:)``).
+    public var targets: LoadTargets { self.scenario.manifest.targets.scaled(bySlowness: MachineSpeed.slowness) }
+
+    /// For a reference server: the verdict's PASS against the targets scaled to this machine, the endpoints'
+    /// and journeys' included.
+    public func passes(_ result: LoadResult) -> Bool {
+        result.passes(self.scenario.manifest.targets, slowness: MachineSpeed.slowness)
+    }
+
+    /// For a naive setup or a half-fix: it misses lab.json's targets as a learner's would, unscaled (on a slower
+    /// machine it only misses by more).
+    public func misses(_ result: LoadResult) -> Bool {
+        !result.passes(self.scenario.manifest.targets)
+    }
 }

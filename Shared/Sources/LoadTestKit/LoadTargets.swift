@@ -13,6 +13,17 @@ public struct LoadTargets: Codable, Sendable, Equatable {
         self.minRequestsPerSecond = minRequestsPerSecond
     }
 
+    /// The same targets for a machine `slowness` times slower than the one they were set on: p99 limits
+    /// × slowness, throughput ÷ slowness, success rates unchanged (a slow machine is no excuse for errors).
+    /// The lesson tests' use: see LabTesting's `MachineSpeed`.
+    public func scaled(bySlowness slowness: Double) -> LoadTargets {
+        LoadTargets(
+            minSuccessRate: self.minSuccessRate,
+            maxP99Milliseconds: self.maxP99Milliseconds.map { $0 * slowness },
+            minRequestsPerSecond: self.minRequestsPerSecond.map { $0 / slowness }
+        )
+    }
+
     /// One ✓/✗ line of the verdict.
     public struct Check: Sendable, Equatable {
         public var target: String
@@ -89,9 +100,14 @@ public struct LoadTargets: Codable, Sendable, Equatable {
 extension LoadResult {
     /// The verdict's PASS: every overall target met, and every endpoint and journey that has its own targets
     /// meets them.
-    public func passes(_ targets: LoadTargets) -> Bool {
-        targets.allMet(self.totals)
-            && self.endpoints.allSatisfy { endpoint in endpoint.targets.map { $0.allMet(endpoint.counts) } ?? true }
-            && (self.journeys ?? []).allSatisfy { journey in journey.targets.map { $0.allMet(journey.counts) } ?? true }
+    /// - Parameter slowness: scales every target, the endpoints' and journeys' too (``LoadTargets/scaled(bySlowness:)``);
+    ///   1 for a learner's verdict.
+    public func passes(_ targets: LoadTargets, slowness: Double = 1) -> Bool {
+        func met(_ targets: LoadTargets?, _ counts: Counts) -> Bool {
+            targets.map { $0.scaled(bySlowness: slowness).allMet(counts) } ?? true
+        }
+        return met(targets, self.totals)
+            && self.endpoints.allSatisfy { met($0.targets, $0.counts) }
+            && (self.journeys ?? []).allSatisfy { met($0.targets, $0.counts) }
     }
 }

@@ -15,7 +15,7 @@ extension LessonTests {
         let poolOnly = try await lesson.check("server-fixed", label: "half fix: pool, no index", seconds: 10)
         try await lesson.setDatabaseFix(applied: true)
         let indexOnly = try await lesson.check("server", label: "half fix: index, no pool", seconds: 10)
-        let fixed = try await lesson.check("server-fixed", label: "fixed: pool and index")
+        let fixed = try await lesson.check("server-fixed", label: "fixed: pool and index", reference: true)
         try await lesson.setDatabaseFix(applied: false)
 
         #expect(!naive.passed)

@@ -34,7 +34,7 @@ extension LessonTests {
         )
         try await Self.startingPoint(lesson)
         try await lesson.setDatabaseFix(applied: true)
-        let fixed = try await lesson.check("server-fixed", label: "fixed: fix.sql")
+        let fixed = try await lesson.check("server-fixed", label: "fixed: fix.sql", reference: true)
         // Step 5g's "just in case" indexes: each one slows every import, and no request reads it.
         try await lesson.database.execute(
             """

@@ -17,7 +17,7 @@ extension LessonTests {
         try await Self.startingPoint(lesson)
         let fixOne = try await lesson.check("server", label: "half fix: pool of 40, 2 s", environment: Self.fixOneOnly, seconds: 10)
         try await Self.startingPoint(lesson)
-        let fixed = try await lesson.check("server-fixed", label: "fixed")
+        let fixed = try await lesson.check("server-fixed", label: "fixed", reference: true)
         try await Self.startingPoint(lesson)
         let tooBig = try await lesson.check("server-fixed", label: "fixed code, pool of 200", environment: Self.poolOf200, seconds: 10)
         try await Self.startingPoint(lesson)

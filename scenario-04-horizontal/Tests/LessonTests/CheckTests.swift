@@ -21,7 +21,7 @@ extension LessonTests {
             seconds: 10
         )
         try await Self.startingPoint(lesson)
-        let fixed = try await lesson.check("server-fixed", label: "fixed")
+        let fixed = try await lesson.check("server-fixed", label: "fixed", reference: true)
         try await Self.startingPoint(lesson)
 
         #expect(!naive.passed)

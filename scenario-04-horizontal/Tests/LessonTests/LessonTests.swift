@@ -39,7 +39,7 @@ struct LessonTests {
         try await Self.startingPoint(lesson)
 
         // The naive server: every request is answered fast, yet journeys fail, each symptom at its own step.
-        #expect(!naive.result.passes(lesson.targets))
+        #expect(lesson.misses(naive.result))
         #expect(naive.result.totals.timeouts == 0 && naive.result.totals.connectionErrors == 0)
         let rates = try Self.symptomStepRates(naive.result)
         #expect(rates[0] >= 25, "sessions: about half the requests after login meet the other instance (\(rates[0])%)")
@@ -52,7 +52,7 @@ struct LessonTests {
         #expect(naive.observed >= 70, "two pools of 40: \(naive.observed) connections")
 
         // The fixed server: every journey succeeds; nothing is answered wrongly, not even once.
-        #expect(fixed.result.passes(lesson.targets))
+        #expect(lesson.passes(fixed.result))
         try Self.expectNoWrongAnswers(fixed.result, "fixed, 2 instances")
         #expect(try Self.symptomStepRates(fixed.result).allSatisfy { $0 == 0 })
         #expect(fixedDigest.emails > 0 && fixedDigest.duplicates == 0, "one digest per member and day: \(fixedDigest)")
@@ -67,7 +67,7 @@ struct LessonTests {
         #expect(naiveThree.result.totals.successRate < 90, "\(naiveThree.result.totals.successRate)%")
 
         // Three fixed instances: 30 connections, every target met, still one digest per member and day.
-        #expect(fixedThree.result.passes(lesson.targets))
+        #expect(lesson.passes(fixedThree.result))
         try Self.expectNoWrongAnswers(fixedThree.result, "fixed, 3 instances")
         #expect(fixedThree.observed <= 35, "three pools of 10: \(fixedThree.observed) connections")
         #expect(fixedThreeDigest.emails > 0 && fixedThreeDigest.duplicates == 0)

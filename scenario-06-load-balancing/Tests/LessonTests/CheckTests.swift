@@ -12,7 +12,12 @@ extension LessonTests {
         try await lesson.prepare()
         // The standard load for 10 s instead of 20 (CI's time): every problem shows within seconds.
         let naive = try await lesson.check("server", label: "naive: server + haproxy.cfg", seconds: 10)
-        let fixed = try await Self.reference(lesson).check("server-fixed", label: "the reference: server-fixed + haproxy.fixed.cfg", seconds: 10)
+        let fixed = try await Self.reference(lesson).check(
+            "server-fixed",
+            label: "the reference: server-fixed + haproxy.fixed.cfg",
+            seconds: 10,
+            reference: true
+        )
 
         #expect(!naive.passed)
         let ids = try #require(try ProblemCatalog.load(for: lesson.scenario)).problems.map(\.id)
@@ -29,7 +34,9 @@ extension LessonTests {
         // machine (the reference at 186 ms) needs. The check fails the naive setup on any machine anyway, from
         // c's own pool-wait and the faults (above).
         #expect(fixed.result.totals.latency.p99 * 1.5 < naive.result.totals.latency.p99)
-        // And the reference meets the targets by a wide margin.
+        // And the reference meets the targets by a wide margin (the targets scaled to this machine: MachineSpeed;
+        // CI's slowest machine so far ran the reference at 406 req/s, p99 421 ms; this machine with its CPU cut to
+        // 0.8 of a core, 345 req/s, p99 477 ms, against targets scaled by 2.51: 239 req/s, 627 ms).
         #expect(fixed.result.totals.latency.p99 * 1.25 < lesson.targets.maxP99Milliseconds ?? 250)
         #expect(fixed.result.totals.requestsPerSecond > 1.25 * (lesson.targets.minRequestsPerSecond ?? 600))
     }

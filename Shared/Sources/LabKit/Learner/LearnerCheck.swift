@@ -13,6 +13,9 @@ public struct LearnerCheck: Sendable {
     /// A shorter standard load than the scenario's (a lesson test that only needs the observations); nil: the
     /// scenario's own, as `./lab check` always runs it.
     public var loadSeconds: Double?
+    /// Scales the targets for a machine this many times slower than a learner's (the lesson tests'
+    /// `MachineSpeed`); 1 for a learner.
+    public var slowness: Double = 1
 
     public init(scenario: Scenario, database: LabDatabase) {
         self.scenario = scenario
@@ -50,6 +53,8 @@ public struct LearnerCheck: Sendable {
         public var faultPhases: [String] = []
         /// What the learner must know before reading the verdict (it ran an older build than their code).
         public var warnings: [String] = []
+        /// The targets were scaled for a slower machine (tests only; 1 for a learner).
+        public var slowness: Double = 1
         /// Targets met, no known problem observed, every instance used: the only outcome that exits 0.
         public var passed: Bool { self.targetsMet && self.findings.isEmpty && self.idleInstances.isEmpty }
 
@@ -242,13 +247,19 @@ public struct LearnerCheck: Sendable {
                 )
             }
         }
-        var outcome = Outcome(result: result, server: server, targetsMet: result.passes(self.scenario.manifest.targets), findings: findings)
+        var outcome = Outcome(
+            result: result,
+            server: server,
+            targetsMet: result.passes(self.scenario.manifest.targets, slowness: self.slowness),
+            findings: findings
+        )
         // An instance configured unlike the others (scenario 06's c, with its small pool) may rightly get less.
         let unlike = Set((self.scenario.manifest.instances?.environment ?? [:]).keys)
         outcome.idleInstances = Self.idleInstances(server, except: unlike)
         outcome.busyMachineNote = machine.note()
         outcome.replicationLag = lag
         outcome.faultPhases = faultPhases
+        outcome.slowness = self.slowness
         return outcome
     }
 

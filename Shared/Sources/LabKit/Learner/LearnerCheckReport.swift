@@ -7,8 +7,12 @@ public enum LearnerCheckReport {
     /// - Parameter hintsShown: problem id → hint levels the learner has already seen.
     public static func render(_ outcome: LearnerCheck.Outcome, scenario: Scenario, hintsShown: [String: Int]) -> String {
         var lines: [String] = outcome.warnings.isEmpty ? [] : outcome.warnings + [""]
-        lines.append("Targets (from lab.json):")
-        for card in Self.targetCards(outcome.result, scenario: scenario) {
+        lines.append(
+            outcome.slowness == 1
+                ? "Targets (from lab.json):"
+                : String(format: "Targets (from lab.json, scaled for a machine %.2f times slower: a lesson test's run):", outcome.slowness)
+        )
+        for card in Self.targetCards(outcome.result, scenario: scenario, slowness: outcome.slowness) {
             lines.append("  \(card.met ? "✓" : "✗") \(card.label.padding(toLength: 50, withPad: " ", startingAt: 0)) measured \(card.measured)")
         }
         if let lag = outcome.replicationLag?.render() { lines.append("  " + lag) }
@@ -91,17 +95,20 @@ public enum LearnerCheckReport {
     }
 
     /// Every target the scenario sets (overall, per endpoint, per journey), evaluated on `result`.
-    public static func targetCards(_ result: LoadResult, scenario: Scenario) -> [TargetCard] {
+    /// - Parameter slowness: scales every target for a slower machine (the lesson tests'); 1 for a learner.
+    public static func targetCards(_ result: LoadResult, scenario: Scenario, slowness: Double = 1) -> [TargetCard] {
         var cards: [TargetCard] = []
         func add(_ check: LoadTargets.Check, of endpoint: String? = nil) {
             cards.append(TargetCard(label: (endpoint.map { "\($0): " } ?? "") + check.target, measured: check.measured, met: check.passed))
         }
-        for check in scenario.manifest.targets.evaluate(result.totals) { add(check) }
+        for check in scenario.manifest.targets.scaled(bySlowness: slowness).evaluate(result.totals) { add(check) }
         for endpoint in result.endpoints {
-            for check in endpoint.targets?.evaluate(endpoint.counts) ?? [] { add(check, of: endpoint.name) }
+            for check in endpoint.targets?.scaled(bySlowness: slowness).evaluate(endpoint.counts) ?? [] { add(check, of: endpoint.name) }
         }
         for journey in result.journeys ?? [] {
-            for check in journey.targets?.evaluate(journey.counts) ?? [] { add(check, of: "journey \"\(journey.name)\"") }
+            for check in journey.targets?.scaled(bySlowness: slowness).evaluate(journey.counts) ?? [] {
+                add(check, of: "journey \"\(journey.name)\"")
+            }
         }
         return cards
     }
