@@ -9,7 +9,7 @@ extension LessonTests {
     /// The pool-size curve of SCENARIO.md, measured: both servers at pool sizes 2 to 200, 5 s of the standard
     /// mix each. With the connection held for the 300 ms charge (`server`), throughput grows with the pool
     /// (pool size ÷ hold time); with short holds (`server-fixed`) it is flat past a small pool, because the
-    /// two CPU cores are the limit. Past PostgreSQL's max_connections both stop serving at all.
+    /// two CPU cores are the limit. Past PostgreSQL's max_connections neither gets any faster.
     @Test("pool-size sweep: held connections scale with the pool, short holds flatten early, both hit the ceiling")
     func poolSizeSweep() async throws {
         let lesson = try Lesson(scenarioNumber: "03", file: #filePath)
@@ -51,9 +51,13 @@ extension LessonTests {
         // it sometimes keeps lending the 95 it has (seen: 459 and 581 req/s against 802 at 50 in one run, 763
         // against 765 in another, close to 0 in a third): no faster than a pool inside the budget, with the same
         // 25% allowance for noise as the short-hold curve above.
+        //
+        // The short-hold collapse depends on timing: on a machine 3 times slower (CPU cut to 0.8 of a core) the
+        // pool kept lending what it had (943 and 866 req/s against 983 at 10). What holds on any machine: past
+        // the ceiling a bigger pool buys nothing.
         for size in [100, 200] {
             #expect(rate(held, size) <= 1.25 * rate(held, 50), "held, pool \(size): no faster than 50 past the ceiling")
-            #expect(rate(short, size) < 0.5 * rate(short, 10), "short, pool \(size): should collapse at the ceiling")
+            #expect(rate(short, size) <= 1.25 * rate(short, 10), "short, pool \(size): no faster than 10 past the ceiling")
         }
     }
 }
