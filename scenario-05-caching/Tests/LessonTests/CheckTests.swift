@@ -27,7 +27,11 @@ extension LessonTests {
         #expect(!obvious.passed)
         // (With Redis full, trending may never get cached: then the database repeats it too, and the check says so.)
         let obviousFound = Set(obvious.findings.map(\.problem.id))
-        #expect(obviousFound.isSuperset(of: ["stale-after-write", "stampede", "cache-full", "redis-is-a-dependency"]), "\(obviousFound)")
+        #expect(obviousFound.isSuperset(of: ["stale-after-write", "stampede", "redis-is-a-dependency"]), "\(obviousFound)")
+        // Its keys without a time to live fill Redis within the load on a learner's machine. On one 2.5 times
+        // slower, the obvious cache served 452 req/s and did not reach maxmemory in 20 s; a learner there meets
+        // the full cache one step later, with the fixed code (codeOnly, below).
+        if MachineSpeed.slowness < 1.5 { #expect(obviousFound.contains("cache-full"), "\(obviousFound)") }
         // Under noeviction the TTLs alone do not keep 4 MB free: the policy is half of the memory fix.
         #expect(!codeOnly.passed)
         #expect(codeOnly.findings.map(\.problem.id).contains("cache-full"), "\(codeOnly.findings.map(\.problem.id))")

@@ -58,7 +58,11 @@ struct LessonTests {
         #expect(try Self.step("new price › see the new price", obvious.result).counts.wrongAnswers > 100, "stale prices")
         #expect(obvious.trendingQueries > 2, "a stampede: \(obvious.trendingQueries) aggregates for one expiry")
         #expect(lesson.misses(obvious.result))
-        #expect(obvious.refusedForMemory > 0, "keys without a time to live fill maxmemory: writes refused (OOM)")
+        // Keys without a time to live fill maxmemory within the load on a learner's machine (on a slower one the
+        // obvious cache serves too few pages for that; noTTL below fills it on any).
+        if MachineSpeed.slowness < 1.5 {
+            #expect(obvious.refusedForMemory > 0, "keys without a time to live fill maxmemory: writes refused (OOM)")
+        }
 
         // One fix missing at a time: its problem comes back.
         #expect(try Self.step("new price › see the new price", noInvalidation.result).counts.wrongAnswers > 100)
