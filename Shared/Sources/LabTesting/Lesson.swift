@@ -144,6 +144,51 @@ public struct Lesson: Sendable {
         return outcome
     }
 
+    /// ``check(_:label:environment:instances:seconds:reference:)`` that also runs `during` once the load has been
+    /// going for a third of its time (e.g. to read `pg_stat_activity`), and returns the server's output: one run
+    /// of a setup is then both the lesson's measurement and the check's verdict (running a lesson's `measure` and a
+    /// check of the same setup measured it twice, minutes of CI's hour per scenario).
+    public func check<Observed: Sendable>(
+        _ product: String,
+        label: String,
+        environment: [String: String] = [:],
+        instances: Int? = nil,
+        seconds: Double? = nil,
+        reference: Bool = false,
+        during: @escaping @Sendable () async throws -> Observed
+    ) async throws -> Checked<Observed> {
+        let loadSeconds = min(self.scenario.manifest.load.durationSeconds, seconds ?? .infinity)
+        let checked = try await self.withServer(product, environment: environment, instances: instances) {
+            var check = LearnerCheck(scenario: self.scenario, database: self.database)
+            check.loadSeconds = seconds
+            check.slowness = reference ? MachineSpeed.slowness : 1
+            let run = check
+            // Observed while the load runs; a check that fails cancels it (async let never outlives this scope).
+            async let observing: Observed = {
+                try await Task.sleep(for: .seconds(loadSeconds / 3))
+                return try await during()
+            }()
+            let outcome = try await run.run()
+            let observed = try await observing
+            let log = ServerProcess(scenario: self.scenario, paths: self.paths).logTail(lines: 10_000)
+            return Checked(outcome: outcome, observed: observed, serverLog: log)
+        }
+        say("--- check: \(label) ---\n" + LearnerCheckReport.render(checked.outcome, scenario: self.scenario, hintsShown: [:]) + "\n")
+        return checked
+    }
+
+    /// What one observing ``check(_:label:environment:instances:seconds:reference:during:)`` saw.
+    public struct Checked<Observed: Sendable>: Sendable {
+        /// The check's verdict, with the load tool's counts (`outcome.result`) and the server's own view.
+        public var outcome: LearnerCheck.Outcome
+        /// What `during` returned.
+        public var observed: Observed
+        /// The server's output while it ran; every instance's, when several ran.
+        public var serverLog: String
+        public var result: LoadResult { self.outcome.result }
+        public var server: ServerMetricsSummary? { self.outcome.server }
+    }
+
     /// The scenario's overall targets scaled to this machine (``MachineSpeed``): what a reference server is
     /// held to. A naive setup is held to lab.json's own (``misses(_:)``).
     public var targets: LoadTargets { self.scenario.manifest.targets.scaled(bySlowness: MachineSpeed.slowness) }

@@ -4,8 +4,9 @@ import LabTesting
 import LoadTestKit
 import Testing
 
-/// Scenario 03's lesson, proven on the real PostgreSQL under the standard load (100 users, 20 s): the three
-/// pool mistakes of `server`, each with its own before/after, and what `pg_stat_activity` shows meanwhile.
+/// Scenario 03's lesson, proven on the real PostgreSQL under the standard load (100 users): the three pool
+/// mistakes of `server`, each with its own before/after, what `pg_stat_activity` shows meanwhile, and what
+/// `./lab check` finds in each.
 /// Integration: needs the lab's PostgreSQL (`./lab test` starts it) and the payment provider (started here).
 @Suite("Scenario 03 lesson (integration: PostgreSQL, real load)", .serialized)
 struct LessonTests {
@@ -16,7 +17,10 @@ struct LessonTests {
     /// Mistake 3: the pool "big to be safe".
     static let poolOf200 = ["DATABASE_POOL_SIZE": "200"]
 
-    @Test("each pool mistake misses the target and its fix removes its symptom; the reference meets every target")
+    /// Each setup runs once, as `./lab check` runs it: its load is both the lesson's measurement and what the
+    /// check observes (running them apart measured the same four setups twice, minutes of CI's hour). Setups
+    /// that must miss run 10 s of the standard load; the reference, the full 20 s.
+    @Test("each pool mistake misses the target, its fix removes its symptom and the check names it; the reference meets every target and passes")
     func threeMistakes() async throws {
         let lesson = try Lesson(scenarioNumber: "03", file: #filePath)
         try await lesson.prepare()
@@ -24,25 +28,36 @@ struct LessonTests {
 
         // Mistake 1 (with 2 behind it): 4 connections, 100 ms to get one, and checkout keeps its connection
         // during the 300 ms card charge. Requests fail fast with 503 while PostgreSQL has almost nothing to do.
-        let naive = try await lesson.measure("server", label: "naive: pool of 4, 100 ms acquire timeout") {
+        let naive = try await lesson.check("server", label: "naive: pool of 4, 100 ms acquire timeout", seconds: 10) {
             try await Self.activity(lesson)
         }
         try await Self.startingPoint(lesson)
         // Fix 1 alone: no more 503s, but the connections still wait on the payment provider.
-        let fixOne = try await lesson.measure("server", label: "fix 1 only: pool of 40, 2 s timeout", environment: Self.fixOneOnly) {
+        let fixOne = try await lesson.check("server", label: "fix 1 only: pool of 40, 2 s timeout", environment: Self.fixOneOnly, seconds: 10) {
             try await Self.activity(lesson)
         }
         try await Self.startingPoint(lesson)
         // Fixes 1 and 2 (and a pool that fits the budget): the reference.
-        let fixed = try await lesson.measure("server-fixed", label: "fixed: pool of 10, charge outside the transaction") {
+        let fixed = try await lesson.check("server-fixed", label: "fixed: pool of 10, charge outside the transaction", reference: true) {
             try await Self.activity(lesson)
         }
         try await Self.startingPoint(lesson)
         // Mistake 3: the reference with a pool of 200, above what PostgreSQL accepts.
-        let ceiling = try await lesson.measure("server-fixed", label: "mistake 3: pool of 200", environment: Self.poolOf200) {
+        let ceiling = try await lesson.check("server-fixed", label: "mistake 3: pool of 200", environment: Self.poolOf200, seconds: 10) {
             (activity: try await Self.activity(lesson), appConnect: await Self.appRoleConnectError(lesson))
         }
         try await Self.startingPoint(lesson)
+
+        // What the check tells the learner at each step: the naive server gets the pool, the idle-in-transaction
+        // and the 100 ms acquire timeout findings; fix 1 alone (a pool of 40) the idle-in-transaction finding
+        // and, 40 being past the budget of 30, the budget finding; a pool of 200 the budget finding.
+        #expect(!naive.outcome.passed)
+        #expect(naive.outcome.findings.map(\.problem.id) == ["pool-gives-up", "held-during-charge", "short-acquire-timeout"])
+        #expect(!fixOne.outcome.passed)
+        #expect(fixOne.outcome.findings.map(\.problem.id) == ["held-during-charge", "pool-over-budget"])
+        #expect(fixed.outcome.passed, "the reference should pass: \(fixed.outcome.findings.map(\.message))")
+        #expect(!ceiling.outcome.passed)
+        #expect(ceiling.outcome.findings.map(\.problem.id).contains("pool-over-budget"))
 
         // 1. Too small, too impatient: most requests fail, the pool gave up on them, nothing is queued in PostgreSQL.
         #expect(lesson.misses(naive.result))

@@ -18,17 +18,27 @@ struct LessonTests {
         ("login limit in memory", "password guessing › guess 4: must be stopped"),
     ]
 
-    @Test("2 instances: the naive server shows all six symptoms, the fixed one none; 3 instances: only the fixed one fits the database")
+    /// The 2-instance setups run once each, as `./lab check` runs them: the load is both the lesson's measurement
+    /// and what the check observes (running them apart measured them twice, a minute of CI's hour). The naive one
+    /// runs the full 20 s too: each symptom's step needs enough journeys to be measured.
+    @Test("2 instances: naive shows and the check finds six symptoms, the fixed one none; big pools named; 3: only the fixed one fits")
     func sixSymptoms() async throws {
         let lesson = try Lesson(scenarioNumber: "04", file: #filePath)
         try await lesson.prepare()
 
         try await Self.startingPoint(lesson)
-        let naive = try await lesson.measure("server", label: "naive: 2 instances") { try await Self.peakConnections(lesson) }
+        let naive = try await lesson.check("server", label: "naive: 2 instances") { try await Self.peakConnections(lesson) }
         let naiveDigest = try await Self.digest(lesson)
         try await Self.startingPoint(lesson)
-        let fixed = try await lesson.measure("server-fixed", label: "fixed: 2 instances") { try await Self.peakConnections(lesson) }
+        let fixed = try await lesson.check("server-fixed", label: "fixed: 2 instances", reference: true) { try await Self.peakConnections(lesson) }
         let fixedDigest = try await Self.digest(lesson)
+        try await Self.startingPoint(lesson)
+        let bigPools = try await lesson.check(
+            "server-fixed",
+            label: "fixed code, pools of 40",
+            environment: ["DATABASE_POOL_SIZE": "40"],
+            seconds: 10
+        )
         try await Self.startingPoint(lesson)
         let naiveThree = try await lesson.measure("server", label: "naive: 3 instances", instances: 3) { try await Self.peakConnections(lesson) }
         try await Self.startingPoint(lesson)
@@ -37,6 +47,18 @@ struct LessonTests {
         }
         let fixedThreeDigest = try await Self.digest(lesson)
         try await Self.startingPoint(lesson)
+
+        // The check: the naive server gets all six findings, the reference with a pool of 40 per instance only the
+        // connection budget, the reference passes.
+        #expect(!naive.outcome.passed)
+        #expect(
+            naive.outcome.findings.map(\.problem.id) == [
+                "sessions-in-memory", "cache-in-memory", "files-on-local-disk", "limit-in-memory", "job-in-every-instance", "pools-over-budget",
+            ]
+        )
+        #expect(!bigPools.passed)
+        #expect(bigPools.findings.map(\.problem.id) == ["pools-over-budget"])
+        #expect(fixed.outcome.passed, "the reference should pass: \(fixed.outcome.findings.map(\.message))")
 
         // The naive server: every request is answered fast, yet journeys fail, each symptom at its own step.
         #expect(lesson.misses(naive.result))

@@ -11,13 +11,27 @@ import Testing
 /// The fixed setup is `server-fixed` with `redis.fixed.conf`'s eviction policy (the tests set it at runtime).
 @Suite("Scenario 05 lesson (integration: PostgreSQL, Redis, real load)", .serialized)
 struct LessonTests {
-    @Test("no cache drowns the database; the obvious cache is stale and stampedes; each fix alone is needed; the fixed cache meets the targets")
+    /// The setups a learner checks (no cache, the obvious cache, the fixed code with the shipped redis.conf, the
+    /// reference) run once each, as `./lab check` runs them: the load is both the lesson's measurement and what
+    /// the check observes (running them apart measured three of them twice, a minute and more of CI's hour). The
+    /// lesson's own experiments (one fix off at a time, Redis paused mid-load) run the standard load.
+    @Test("no cache drowns the database; the obvious cache is stale and stampedes; each fix is needed; the fixed cache passes the check")
     func cacheLesson() async throws {
         let lesson = try Lesson(scenarioNumber: "05", file: #filePath)
         try await lesson.prepare()
+        let reference = try Self.withFixedRedisConfig(lesson)
 
-        let naive = try await Self.run(lesson, "server", "no cache")
-        let obvious = try await Self.run(lesson, "server-fixed", "the obvious cache", environment: Self.allOff)
+        // The check empties Redis first, as after a deploy; its fault phase (Redis paused) comes after every
+        // observation of the standard load, so `measured` is the standard load's alone.
+        try await Self.emptyCache()
+        let naive = try await lesson.check("server", label: "no cache")
+        try await Self.emptyCache()
+        let obvious = try await lesson.check("server-fixed", label: "the obvious cache", environment: Self.allOff)
+        try await Self.emptyCache()
+        let codeOnly = try await lesson.check("server-fixed", label: "fixed code, redis.conf unchanged")
+        try await Self.emptyCache()
+        let fixed = try await reference.check("server-fixed", label: "the reference (server-fixed + redis.fixed.conf)", reference: true)
+        try await Self.emptyCache()
         let noInvalidation = try await Self.run(lesson, "server-fixed", "no invalidation", environment: ["CACHE_INVALIDATION": "off"])
         // Keys without a time to live under volatile-lru, which may only drop keys that have one: Redis fills up.
         let noTTL = try await Self.run(
@@ -42,8 +56,6 @@ struct LessonTests {
             environment: ["CACHE_TRENDING_TTL": "5"],
             evictionPolicy: Self.fixedPolicy
         )
-        // The fixed setup also changes redis.conf (redis.fixed.conf: `maxmemory-policy allkeys-lru`).
-        let fixed = try await Self.run(lesson, "server-fixed", "fixed", evictionPolicy: Self.fixedPolicy)
         // Redis paused for 8 s in the middle of the load (longer than a user waits: the load's 5 s timeout): the obvious
         // cache waits on it, the fixed one falls back.
         let obviousPaused = try await Self.run(lesson, "server-fixed", "the obvious cache, Redis paused", environment: Self.allOff, pauseRedis: true)
@@ -52,17 +64,26 @@ struct LessonTests {
         // No cache: the same 300 ms aggregate for every visitor; the pool fills, requests wait and give up.
         #expect(lesson.misses(naive.result))
         #expect(naive.result.totals.successRate < 50, "\(naive.result.totals.successRate)%")
+        #expect(naive.outcome.findings.map(\.problem.id) == ["same-work-again", "stampede"])
 
         // The obvious cache is fast (many times the naive throughput) but wrong and spiky.
         #expect(obvious.result.totals.requestsPerSecond > 20 * naive.result.totals.requestsPerSecond)
         #expect(try Self.step("new price › see the new price", obvious.result).counts.wrongAnswers > 100, "stale prices")
-        #expect(obvious.trendingQueries > 2, "a stampede: \(obvious.trendingQueries) aggregates for one expiry")
+        let obviousAggregates = obvious.outcome.measured["same-work-again"] ?? 0
+        #expect(obviousAggregates > 2, "a stampede: \(obviousAggregates) aggregates for one expiry")
         #expect(lesson.misses(obvious.result))
-        // Keys without a time to live fill maxmemory within the load on a learner's machine (on a slower one the
-        // obvious cache serves too few pages for that; noTTL below fills it on any).
+        // (With Redis full, trending may never get cached: then the database repeats it too, and the check says so.)
+        let obviousFound = Set(obvious.outcome.findings.map(\.problem.id))
+        #expect(obviousFound.isSuperset(of: ["stale-after-write", "stampede", "redis-is-a-dependency"]), "\(obviousFound)")
+        // Keys without a time to live fill maxmemory within the load on a learner's machine. On one 2.5 times
+        // slower, the obvious cache served 452 req/s and did not reach maxmemory in 20 s; a learner there meets
+        // the full cache one step later, with the fixed code (codeOnly, below); noTTL below fills it on any.
         if MachineSpeed.slowness < 1.5 {
-            #expect(obvious.refusedForMemory > 0, "keys without a time to live fill maxmemory: writes refused (OOM)")
+            #expect(obviousFound.contains("cache-full"), "keys without a time to live fill maxmemory: writes refused (OOM)")
         }
+        // Under noeviction the TTLs alone do not keep 4 MB free: the policy is half of the memory fix.
+        #expect(!codeOnly.outcome.passed)
+        #expect(codeOnly.outcome.findings.map(\.problem.id).contains("cache-full"), "\(codeOnly.outcome.findings.map(\.problem.id))")
 
         // One fix missing at a time: its problem comes back.
         #expect(try Self.step("new price › see the new price", noInvalidation.result).counts.wrongAnswers > 100)
@@ -75,13 +96,16 @@ struct LessonTests {
         #expect(fixedShortTTL.result.totals.successRate >= 99.9, "\(fixedShortTTL.result.totals.successRate)%")
         #expect(noCoalescing.result.totals.latency.p99 > 2 * fixedShortTTL.result.totals.latency.p99, "the spike every expiry shows in p99")
 
-        // Fixed: every target, not one stale answer, one aggregate per expiry (two at most, allowing a slow one).
+        // Fixed (server-fixed with redis.fixed.conf: `maxmemory-policy allkeys-lru`): every target, not one stale
+        // answer, one aggregate per expiry (two at most, allowing a slow one), and the check passes.
+        #expect(fixed.outcome.passed, "the reference should pass: \(fixed.outcome.findings.map(\.message))")
         #expect(lesson.passes(fixed.result))
         for endpoint in fixed.result.endpoints {
             #expect(endpoint.counts.wrongAnswers == 0 && endpoint.counts.httpErrors.isEmpty, "\(endpoint.name): \(endpoint.counts)")
         }
-        #expect(fixed.trendingQueries <= 2, "\(fixed.trendingQueries) aggregates")
-        #expect(fixed.refusedForMemory == 0, "TTLs and allkeys-lru: Redis never refuses a write")
+        let fixedAggregates = fixed.outcome.measured["same-work-again"] ?? .infinity
+        #expect(fixedAggregates <= 2, "\(fixedAggregates) aggregates")
+        #expect(fixed.outcome.measured["cache-full"] == 0, "TTLs and allkeys-lru: Redis never refuses a write")
 
         // Redis paused: the cache is an optimisation, not a dependency. The obvious cache's users wait on Redis
         // and give up; the fixed shop answers every one of them from PostgreSQL.
@@ -91,7 +115,15 @@ struct LessonTests {
         #expect(fixed.result.totals.latency.p99 * 3 < Double(lesson.targets.maxP99Milliseconds ?? 250), "a wide margin under the p99 target")
 
         print("LESSON SUMMARY (trending: aggregates PostgreSQL ran during the run, with a 30 s time to live)")
-        for run in [naive, obvious, noInvalidation, noTTL, noCoalescing, fixedShortTTL, fixed, obviousPaused, fixedPaused] {
+        let checked = [("no cache", naive), ("the obvious cache", obvious), ("fixed code, redis.conf unchanged", codeOnly), ("fixed", fixed)]
+        for (label, run) in checked {
+            print(
+                "  \(label) (checked): \(Int(run.result.totals.requestsPerSecond)) req/s, \(String(format: "%.2f", run.result.totals.successRate))% as expected, "
+                    + "p99 \(Int(run.result.totals.latency.p99)) ms, stale \(run.result.totals.wrongAnswers), trending aggregates \(Int(run.outcome.measured["same-work-again"] ?? -1)), "
+                    + "Redis error replies \(Int(run.outcome.measured["cache-full"] ?? -1)), errors or no answer \(run.result.totals.errors)"
+            )
+        }
+        for run in [noInvalidation, noTTL, noCoalescing, fixedShortTTL, obviousPaused, fixedPaused] {
             print(
                 "  \(run.label): \(Int(run.result.totals.requestsPerSecond)) req/s, \(String(format: "%.2f", run.result.totals.successRate))% as expected, "
                     + "p99 \(Int(run.result.totals.latency.p99)) ms, stale \(run.result.totals.wrongAnswers), trending aggregates \(run.trendingQueries), "
@@ -128,6 +160,19 @@ struct LessonTests {
     }
 
     // MARK: - Helpers
+
+    /// The lesson with Redis started from the reference's redis.conf (``Scenario/Manifest/fixedConfigs``).
+    static func withFixedRedisConfig(_ lesson: Lesson) throws -> Lesson {
+        var scenario = lesson.scenario
+        let redis = try #require(scenario.manifest.services?.firstIndex { $0.kind == RedisService.kind })
+        scenario.manifest.services?[redis].config = try #require(scenario.manifest.fixedConfigs?["redis.conf"])
+        return Lesson(scenario: scenario, paths: lesson.paths)
+    }
+
+    /// A cold cache for the next run, as `./lab reset 05` leaves it.
+    static func emptyCache() async throws {
+        _ = try await Shell.run(["redis-cli", "-p", "63790", "FLUSHALL"])
+    }
 
     /// `maxmemory-policy` of the reference's redis.conf (redis.fixed.conf).
     static var fixedPolicy: String {

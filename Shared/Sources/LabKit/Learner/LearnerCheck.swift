@@ -55,6 +55,9 @@ public struct LearnerCheck: Sendable {
         public var warnings: [String] = []
         /// The targets were scaled for a slower machine (tests only; 1 for a learner).
         public var slowness: Double = 1
+        /// Every numeric observation's value by problem id, whether or not it crossed its threshold: a lesson
+        /// test asserts on them (e.g. "at most 2 aggregates") from the same run that gives the verdict.
+        public var measured: [String: Double] = [:]
         /// Targets met, no known problem observed, every instance used: the only outcome that exits 0.
         public var passed: Bool { self.targetsMet && self.findings.isEmpty && self.idleInstances.isEmpty }
 
@@ -157,6 +160,7 @@ public struct LearnerCheck: Sendable {
 
         var findings: [Finding] = []
         var faultPhases: [String] = []
+        var measured: [String: Double] = [:]
         // Fault phases run their own load: after every other observation has read what the standard load left.
         let isFaultPhase = { (problem: ProblemCatalog.Problem) in problem.observe.pauseRedis != nil || problem.observe.instanceFault != nil }
         let ordered = checks.filter { !isFaultPhase($0) } + checks.filter(isFaultPhase)
@@ -175,6 +179,7 @@ public struct LearnerCheck: Sendable {
                     let fault = try await self.load(whileRedis: service, pausedFor: seconds, plan: plan)
                     let usual = result.totals.requestsPerSecond
                     let kept = usual > 0 ? fault.requestsPerSecondDuringPause / usual * 100 : 0
+                    measured[problem.id] = kept
                     if Self.holds(observe, kept) { observed = String(format: "%.1f", kept) }
                     faultPhases.append(
                         String(
@@ -196,41 +201,55 @@ public struct LearnerCheck: Sendable {
             } else if let fault = observe.instanceFault {
                 // One instance paused or cut off its database, or a deploy, under a load of its own.
                 let outcome = try await fault.run(scenario: self.scenario, paths: self.database.paths, plan: plan)
+                measured[problem.id] = outcome.observed
                 if Self.holds(observe, outcome.observed) { observed = Self.format(outcome.observed) }
                 faultPhases.append(outcome.render())
             } else if let ratio = observe.balancerRatio {
                 if let before = balancerBefore, let after = balancerAfter,
-                    let value = ratio.value(in: ServerMetricsSummary(before: before, after: after, peakInUse: 0, peakWaiting: 0)),
-                    Self.holds(observe, value)
+                    let value = ratio.value(in: ServerMetricsSummary(before: before, after: after, peakInUse: 0, peakWaiting: 0))
                 {
-                    observed = Self.format(value)
+                    measured[problem.id] = value
+                    if Self.holds(observe, value) { observed = Self.format(value) }
                 }
             } else if let metric = observe.metric {
-                if let value = server.flatMap(metric.value(in:)), Self.holds(observe, value) { observed = Self.format(value) }
+                if let value = server.flatMap(metric.value(in:)) {
+                    measured[problem.id] = value
+                    if Self.holds(observe, value) { observed = Self.format(value) }
+                }
             } else if let ratio = observe.ratio {
-                if let value = server.flatMap(ratio.value(in:)), Self.holds(observe, value) { observed = Self.format(value) }
+                if let value = server.flatMap(ratio.value(in:)) {
+                    measured[problem.id] = value
+                    if Self.holds(observe, value) { observed = Self.format(value) }
+                }
             } else if observe.redisInfo != nil {
                 if var value = try self.redisInfo(observe) {
                     if let before = redisBefore[problem.id] { value -= before }
+                    measured[problem.id] = value
                     if Self.holds(observe, value) { observed = Self.format(value) }
                 }
             } else if let query = observe.explain, let needle = observe.contains {
                 let plan = try await self.database.strings("EXPLAIN " + query, on: self.scenario)
                 observed = Self.node(of: needle, in: plan)
             } else if let query = observe.explainPages {
-                if let value = try await self.database.pagesTouched(by: query, on: self.scenario), Self.holds(observe, value) {
-                    observed = Self.format(value)
+                if let value = try await self.database.pagesTouched(by: query, on: self.scenario) {
+                    measured[problem.id] = value
+                    if Self.holds(observe, value) { observed = Self.format(value) }
                 }
             } else if let query = observe.sql {
                 if var value = try await self.number(query, service: observe.service) {
                     if let before = sqlBefore[problem.id] { value -= before }
+                    measured[problem.id] = value
                     if Self.holds(observe, value) { observed = Self.format(value) }
                 }
             } else if observe.sqlDuringLoad != nil {
-                if let value = sampled[problem.id], Self.holds(observe, value) { observed = Self.format(value) }
+                if let value = sampled[problem.id] {
+                    measured[problem.id] = value
+                    if Self.holds(observe, value) { observed = Self.format(value) }
+                }
             } else if let path = observe.stickyProbe {
-                if let value = Self.pinnedShare(port: self.scenario.manifest.port, path: path), Self.holds(observe, value) {
-                    observed = Self.format(value)
+                if let value = Self.pinnedShare(port: self.scenario.manifest.port, path: path) {
+                    measured[problem.id] = value
+                    if Self.holds(observe, value) { observed = Self.format(value) }
                 }
             } else if observe.journeyStep != nil || observe.journeySteps != nil {
                 let steps = observe.journeySteps ?? [observe.journeyStep].compactMap { $0 }
@@ -239,7 +258,10 @@ public struct LearnerCheck: Sendable {
                     let failed = observe.wrongAnswersOnly == true ? counts.wrongAnswers : counts.failed
                     return Double(failed) / Double(counts.sent) * 100
                 }
-                if let failed = rates.max(), Self.holds(observe, failed) { observed = String(format: "%.1f", failed) }
+                if let failed = rates.max() {
+                    measured[problem.id] = failed
+                    if Self.holds(observe, failed) { observed = String(format: "%.1f", failed) }
+                }
             }
             if let observed {
                 findings.append(
@@ -260,6 +282,7 @@ public struct LearnerCheck: Sendable {
         outcome.replicationLag = lag
         outcome.faultPhases = faultPhases
         outcome.slowness = self.slowness
+        outcome.measured = measured
         return outcome
     }
 
