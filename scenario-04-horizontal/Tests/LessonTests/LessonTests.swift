@@ -106,11 +106,15 @@ struct LessonTests {
             )
         }
         print("  daily digest: naive \(naiveDigest), fixed \(fixedDigest), fixed with 3 instances \(fixedThreeDigest)")
-        for (name, run) in [("naive, 2", naive), ("fixed, 2", fixed), ("naive, 3", naiveThree), ("fixed, 3", fixedThree)] {
-            let journeys = (run.result.journeys ?? []).map { "\($0.name) \(Self.percent($0.counts.successRate))" }.joined(separator: ", ")
+        let runs = [
+            ("naive, 2", naive.result, naive.observed), ("fixed, 2", fixed.result, fixed.observed),
+            ("naive, 3", naiveThree.result, naiveThree.observed), ("fixed, 3", fixedThree.result, fixedThree.observed),
+        ]
+        for (name, result, connections) in runs {
+            let journeys = (result.journeys ?? []).map { "\($0.name) \(Self.percent($0.counts.successRate))" }.joined(separator: ", ")
             print(
-                "  \(name) instances: \(Int(run.result.totals.requestsPerSecond)) req/s, \(Self.percent(run.result.totals.successRate)) answered as expected, "
-                    + "p99 \(Int(run.result.totals.latency.p99)) ms, connections \(run.observed); journeys: \(journeys)"
+                "  \(name) instances: \(Int(result.totals.requestsPerSecond)) req/s, \(Self.percent(result.totals.successRate)) answered as expected, "
+                    + "p99 \(Int(result.totals.latency.p99)) ms, connections \(connections); journeys: \(journeys)"
             )
         }
     }

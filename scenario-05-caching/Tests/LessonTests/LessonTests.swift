@@ -56,6 +56,10 @@ struct LessonTests {
             environment: ["CACHE_TRENDING_TTL": "5"],
             evictionPolicy: Self.fixedPolicy
         )
+        // The fixed setup once more, as the lesson measures it: the check's own sampling during its load (every
+        // 100 ms) costs CPU, and its p99 (219 ms here, against 85 to 116 ms for the runs below) says more about
+        // the check than about the cache. The wide margin is claimed on this run.
+        let fixedRun = try await Self.run(lesson, "server-fixed", "fixed", evictionPolicy: Self.fixedPolicy)
         // Redis paused for 8 s in the middle of the load (longer than a user waits: the load's 5 s timeout): the obvious
         // cache waits on it, the fixed one falls back.
         let obviousPaused = try await Self.run(lesson, "server-fixed", "the obvious cache, Redis paused", environment: Self.allOff, pauseRedis: true)
@@ -64,16 +68,16 @@ struct LessonTests {
         // No cache: the same 300 ms aggregate for every visitor; the pool fills, requests wait and give up.
         #expect(lesson.misses(naive.result))
         #expect(naive.result.totals.successRate < 50, "\(naive.result.totals.successRate)%")
-        #expect(naive.outcome.findings.map(\.problem.id) == ["same-work-again", "stampede"])
+        #expect(naive.findings.map(\.problem.id) == ["same-work-again", "stampede"])
 
         // The obvious cache is fast (many times the naive throughput) but wrong and spiky.
         #expect(obvious.result.totals.requestsPerSecond > 20 * naive.result.totals.requestsPerSecond)
         #expect(try Self.step("new price › see the new price", obvious.result).counts.wrongAnswers > 100, "stale prices")
-        let obviousAggregates = obvious.outcome.measured["same-work-again"] ?? 0
+        let obviousAggregates = obvious.measured["same-work-again"] ?? 0
         #expect(obviousAggregates > 2, "a stampede: \(obviousAggregates) aggregates for one expiry")
         #expect(lesson.misses(obvious.result))
         // (With Redis full, trending may never get cached: then the database repeats it too, and the check says so.)
-        let obviousFound = Set(obvious.outcome.findings.map(\.problem.id))
+        let obviousFound = Set(obvious.findings.map(\.problem.id))
         #expect(obviousFound.isSuperset(of: ["stale-after-write", "stampede", "redis-is-a-dependency"]), "\(obviousFound)")
         // Keys without a time to live fill maxmemory within the load on a learner's machine. On one 2.5 times
         // slower, the obvious cache served 452 req/s and did not reach maxmemory in 20 s; a learner there meets
@@ -82,8 +86,8 @@ struct LessonTests {
             #expect(obviousFound.contains("cache-full"), "keys without a time to live fill maxmemory: writes refused (OOM)")
         }
         // Under noeviction the TTLs alone do not keep 4 MB free: the policy is half of the memory fix.
-        #expect(!codeOnly.outcome.passed)
-        #expect(codeOnly.outcome.findings.map(\.problem.id).contains("cache-full"), "\(codeOnly.outcome.findings.map(\.problem.id))")
+        #expect(!codeOnly.passed)
+        #expect(codeOnly.findings.map(\.problem.id).contains("cache-full"), "\(codeOnly.findings.map(\.problem.id))")
 
         // One fix missing at a time: its problem comes back.
         #expect(try Self.step("new price › see the new price", noInvalidation.result).counts.wrongAnswers > 100)
@@ -98,32 +102,34 @@ struct LessonTests {
 
         // Fixed (server-fixed with redis.fixed.conf: `maxmemory-policy allkeys-lru`): every target, not one stale
         // answer, one aggregate per expiry (two at most, allowing a slow one), and the check passes.
-        #expect(fixed.outcome.passed, "the reference should pass: \(fixed.outcome.findings.map(\.message))")
+        #expect(fixed.passed, "the reference should pass: \(fixed.findings.map(\.message))")
         #expect(lesson.passes(fixed.result))
         for endpoint in fixed.result.endpoints {
             #expect(endpoint.counts.wrongAnswers == 0 && endpoint.counts.httpErrors.isEmpty, "\(endpoint.name): \(endpoint.counts)")
         }
-        let fixedAggregates = fixed.outcome.measured["same-work-again"] ?? .infinity
+        let fixedAggregates = fixed.measured["same-work-again"] ?? .infinity
         #expect(fixedAggregates <= 2, "\(fixedAggregates) aggregates")
-        #expect(fixed.outcome.measured["cache-full"] == 0, "TTLs and allkeys-lru: Redis never refuses a write")
+        #expect(fixed.measured["cache-full"] == 0, "TTLs and allkeys-lru: Redis never refuses a write")
 
         // Redis paused: the cache is an optimisation, not a dependency. The obvious cache's users wait on Redis
         // and give up; the fixed shop answers every one of them from PostgreSQL.
         #expect(obviousPaused.result.totals.errors > 50, "\(obviousPaused.result.totals.errors) errors or no answer")
         #expect(fixedPaused.result.totals.successRate >= 99.0, "\(fixedPaused.result.totals.successRate)%")
         #expect(fixedPaused.result.totals.errors == 0, "\(fixedPaused.result.totals.errors) errors or no answer")
-        #expect(fixed.result.totals.latency.p99 * 3 < Double(lesson.targets.maxP99Milliseconds ?? 250), "a wide margin under the p99 target")
+        #expect(fixedRun.result.totals.latency.p99 * 3 < Double(lesson.targets.maxP99Milliseconds ?? 250), "a wide margin under the p99 target")
+        #expect(fixedRun.trendingQueries <= 2, "\(fixedRun.trendingQueries) aggregates")
+        #expect(fixedRun.refusedForMemory == 0, "\(fixedRun.refusedForMemory) writes refused")
 
         print("LESSON SUMMARY (trending: aggregates PostgreSQL ran during the run, with a 30 s time to live)")
         let checked = [("no cache", naive), ("the obvious cache", obvious), ("fixed code, redis.conf unchanged", codeOnly), ("fixed", fixed)]
         for (label, run) in checked {
             print(
                 "  \(label) (checked): \(Int(run.result.totals.requestsPerSecond)) req/s, \(String(format: "%.2f", run.result.totals.successRate))% as expected, "
-                    + "p99 \(Int(run.result.totals.latency.p99)) ms, stale \(run.result.totals.wrongAnswers), trending aggregates \(Int(run.outcome.measured["same-work-again"] ?? -1)), "
-                    + "Redis error replies \(Int(run.outcome.measured["cache-full"] ?? -1)), errors or no answer \(run.result.totals.errors)"
+                    + "p99 \(Int(run.result.totals.latency.p99)) ms, stale \(run.result.totals.wrongAnswers), trending aggregates \(Int(run.measured["same-work-again"] ?? -1)), "
+                    + "Redis error replies \(Int(run.measured["cache-full"] ?? -1)), errors or no answer \(run.result.totals.errors)"
             )
         }
-        for run in [noInvalidation, noTTL, noCoalescing, fixedShortTTL, obviousPaused, fixedPaused] {
+        for run in [noInvalidation, noTTL, noCoalescing, fixedShortTTL, fixedRun, obviousPaused, fixedPaused] {
             print(
                 "  \(run.label): \(Int(run.result.totals.requestsPerSecond)) req/s, \(String(format: "%.2f", run.result.totals.successRate))% as expected, "
                     + "p99 \(Int(run.result.totals.latency.p99)) ms, stale \(run.result.totals.wrongAnswers), trending aggregates \(run.trendingQueries), "
