@@ -134,14 +134,9 @@ public struct Lesson: Sendable {
         seconds: Double? = nil,
         reference: Bool = false
     ) async throws -> LearnerCheck.Outcome {
-        let outcome = try await self.withServer(product, environment: environment, instances: instances) {
-            var check = LearnerCheck(scenario: self.scenario, database: self.database)
-            check.loadSeconds = seconds
-            check.slowness = reference ? MachineSpeed.slowness : 1
-            return try await check.run()
-        }
-        say("--- check: \(label) ---\n" + LearnerCheckReport.render(outcome, scenario: self.scenario, hintsShown: [:]) + "\n")
-        return outcome
+        try await self.check(product, label: label, environment: environment, instances: instances, seconds: seconds, reference: reference) {
+            ()
+        }.outcome
     }
 
     /// ``check(_:label:environment:instances:seconds:reference:)`` that also runs `during` once the load has been

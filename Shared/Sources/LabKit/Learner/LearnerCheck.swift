@@ -167,6 +167,11 @@ public struct LearnerCheck: Sendable {
         for problem in ordered {
             let observe = problem.observe
             var observed: String?
+            /// Keeps `value` in `measured` and returns it as the finding shows it when it crosses the threshold.
+            func found(_ value: Double, as format: (Double) -> String = Self.format) -> String? {
+                measured[problem.id] = value
+                return Self.holds(observe, value) ? format(value) : nil
+            }
             if let service = observe.pauseRedis {
                 // A server that sent Redis (almost) nothing during the load does not depend on it: no fault phase,
                 // whose numbers would only be the noise of whatever else is wrong with it.
@@ -179,8 +184,7 @@ public struct LearnerCheck: Sendable {
                     let fault = try await self.load(whileRedis: service, pausedFor: seconds, plan: plan)
                     let usual = result.totals.requestsPerSecond
                     let kept = usual > 0 ? fault.requestsPerSecondDuringPause / usual * 100 : 0
-                    measured[problem.id] = kept
-                    if Self.holds(observe, kept) { observed = String(format: "%.1f", kept) }
+                    observed = found(kept) { String(format: "%.1f", $0) }
                     faultPhases.append(
                         String(
                             format:
@@ -201,56 +205,37 @@ public struct LearnerCheck: Sendable {
             } else if let fault = observe.instanceFault {
                 // One instance paused or cut off its database, or a deploy, under a load of its own.
                 let outcome = try await fault.run(scenario: self.scenario, paths: self.database.paths, plan: plan)
-                measured[problem.id] = outcome.observed
-                if Self.holds(observe, outcome.observed) { observed = Self.format(outcome.observed) }
+                observed = found(outcome.observed)
                 faultPhases.append(outcome.render())
             } else if let ratio = observe.balancerRatio {
                 if let before = balancerBefore, let after = balancerAfter,
                     let value = ratio.value(in: ServerMetricsSummary(before: before, after: after, peakInUse: 0, peakWaiting: 0))
                 {
-                    measured[problem.id] = value
-                    if Self.holds(observe, value) { observed = Self.format(value) }
+                    observed = found(value)
                 }
             } else if let metric = observe.metric {
-                if let value = server.flatMap(metric.value(in:)) {
-                    measured[problem.id] = value
-                    if Self.holds(observe, value) { observed = Self.format(value) }
-                }
+                if let value = server.flatMap(metric.value(in:)) { observed = found(value) }
             } else if let ratio = observe.ratio {
-                if let value = server.flatMap(ratio.value(in:)) {
-                    measured[problem.id] = value
-                    if Self.holds(observe, value) { observed = Self.format(value) }
-                }
+                if let value = server.flatMap(ratio.value(in:)) { observed = found(value) }
             } else if observe.redisInfo != nil {
                 if var value = try self.redisInfo(observe) {
                     if let before = redisBefore[problem.id] { value -= before }
-                    measured[problem.id] = value
-                    if Self.holds(observe, value) { observed = Self.format(value) }
+                    observed = found(value)
                 }
             } else if let query = observe.explain, let needle = observe.contains {
                 let plan = try await self.database.strings("EXPLAIN " + query, on: self.scenario)
                 observed = Self.node(of: needle, in: plan)
             } else if let query = observe.explainPages {
-                if let value = try await self.database.pagesTouched(by: query, on: self.scenario) {
-                    measured[problem.id] = value
-                    if Self.holds(observe, value) { observed = Self.format(value) }
-                }
+                if let value = try await self.database.pagesTouched(by: query, on: self.scenario) { observed = found(value) }
             } else if let query = observe.sql {
                 if var value = try await self.number(query, service: observe.service) {
                     if let before = sqlBefore[problem.id] { value -= before }
-                    measured[problem.id] = value
-                    if Self.holds(observe, value) { observed = Self.format(value) }
+                    observed = found(value)
                 }
             } else if observe.sqlDuringLoad != nil {
-                if let value = sampled[problem.id] {
-                    measured[problem.id] = value
-                    if Self.holds(observe, value) { observed = Self.format(value) }
-                }
+                if let value = sampled[problem.id] { observed = found(value) }
             } else if let path = observe.stickyProbe {
-                if let value = Self.pinnedShare(port: self.scenario.manifest.port, path: path) {
-                    measured[problem.id] = value
-                    if Self.holds(observe, value) { observed = Self.format(value) }
-                }
+                if let value = Self.pinnedShare(port: self.scenario.manifest.port, path: path) { observed = found(value) }
             } else if observe.journeyStep != nil || observe.journeySteps != nil {
                 let steps = observe.journeySteps ?? [observe.journeyStep].compactMap { $0 }
                 let rates = steps.compactMap { step -> Double? in
@@ -258,10 +243,7 @@ public struct LearnerCheck: Sendable {
                     let failed = observe.wrongAnswersOnly == true ? counts.wrongAnswers : counts.failed
                     return Double(failed) / Double(counts.sent) * 100
                 }
-                if let failed = rates.max() {
-                    measured[problem.id] = failed
-                    if Self.holds(observe, failed) { observed = String(format: "%.1f", failed) }
-                }
+                if let failed = rates.max() { observed = found(failed) { String(format: "%.1f", $0) } }
             }
             if let observed {
                 findings.append(
