@@ -20,6 +20,19 @@ public struct SwiftBuild: Sendable {
         return arguments
     }
 
+    /// The environment of every `swift build` in the shared build folder: this process's, plus
+    /// `SWIFT_DETERMINISTIC_HASHING=1`.
+    ///
+    /// Why: SwiftPM writes a package's enabled traits as `-D` flags in the order of a `Set`, and a `Set`'s order
+    /// changes from one process to the next (Swift seeds its hashing at random). Hummingbird has two traits, so
+    /// each time SwiftPM plans again (when the folder switches scenario: ``prepareScratch(for:)``) the flags came
+    /// out in either order, half the time unlike the last plan, and HummingbirdCore and Hummingbird compiled
+    /// again: 30 to 45 s for nothing, nine times in one run of the documented commands. Seeded hashing makes the
+    /// order the same in every plan. Only the compiler's environment: servers keep random seeds (hash flooding).
+    public static var environment: [String: String] {
+        ProcessInfo.processInfo.environment.merging(["SWIFT_DETERMINISTIC_HASHING": "1"]) { _, new in new }
+    }
+
     /// Names the scenario whose build plan the shared build folder holds (``prepareScratch(for:)``).
     private var lastScenarioMarker: URL { self.paths.scratch.appendingPathComponent("lab-last-scenario") }
 
@@ -71,9 +84,9 @@ public struct SwiftBuild: Sendable {
         if streamOutput {
             // SwiftPM warns about a dependency's CMakeLists.txt files on every build: not the learner's concern.
             let filtered = ["bash", "-o", "pipefail", "-c", "\"$@\" 2>&1 | sed -u '\(Self.unhandledFilesWarning)'", "build"] + arguments
-            guard try await Shell.run(filtered) == 0 else { throw BuildFailed(output: "") }
+            guard try await Shell.run(filtered, environment: Self.environment) == 0 else { throw BuildFailed(output: "") }
         } else {
-            let output = try await Shell.capture(arguments)
+            let output = try await Shell.capture(arguments, environment: Self.environment)
             guard output.status == 0 else { throw BuildFailed(output: output.text) }
         }
         return try self.install(scenario, product: product)

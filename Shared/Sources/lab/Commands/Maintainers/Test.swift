@@ -33,8 +33,8 @@ struct Test: LabCommand {
             timings.append((name, (ContinuousClock.now - start).seconds))
             if status != 0 { failures.append("\(name) (exit \(status))") }
         }
-        func stage(_ name: String, _ arguments: [String], in directory: URL? = nil) async throws {
-            try await stage(name) { try await Shell.run(arguments, in: directory) }
+        func stage(_ name: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil) async throws {
+            try await stage(name) { try await Shell.run(arguments, in: directory, environment: environment) }
         }
         let scratch = ["--scratch-path", paths.scratch.path]
         let swiftFolders =
@@ -47,7 +47,8 @@ struct Test: LabCommand {
         if self.runs(.shared) {
             try await stage(
                 "build Shared + tests (release)",
-                ["swift", "build", "-c", "release", "--package-path", shared, "--build-tests"] + scratch
+                ["swift", "build", "-c", "release", "--package-path", shared, "--build-tests"] + scratch,
+                environment: SwiftBuild.environment
             )
             SwiftBuild(paths: paths).forgetLastScenario()
         }
@@ -76,7 +77,8 @@ struct Test: LabCommand {
             let failedBefore = failures.count
             try await stage(
                 "build \(name) + tests (release)",
-                ["swift", "build", "-c", "release", "--package-path", folder.path, "--build-tests"] + scratch
+                ["swift", "build", "-c", "release", "--package-path", folder.path, "--build-tests"] + scratch,
+                environment: SwiftBuild.environment
             )
             // Nothing to run when the build failed: its error is the one to read.
             guard failures.count == failedBefore else { continue }

@@ -62,7 +62,7 @@ struct Build: LabCommand {
     func execute() async throws {
         let (paths, scenario) = try self.scenario.resolve()
         try SwiftBuild(paths: paths).prepareScratch(for: scenario)
-        let status = try await Shell.run(SwiftBuild(paths: paths).arguments(for: scenario) + ["--build-tests"])
+        let status = try await Shell.run(SwiftBuild(paths: paths).arguments(for: scenario) + ["--build-tests"], environment: SwiftBuild.environment)
         if status != 0 { throw ExitCode(status) }
     }
 }
