@@ -381,7 +381,10 @@ public struct LearnerCheck: Sendable {
         guard let redis = observe.service.map({ name in services.first { $0.name == name } }) ?? services.first else {
             throw LabError("checks.json: redisInfo needs a Redis service in scenario \(self.scenario.number)'s lab.json")
         }
-        return try redis.info()[observe.redisInfo ?? ""].flatMap(Double.init)
+        let name = observe.redisInfo ?? ""
+        // Redis lists an error kind only once it has answered one: none yet is a count of 0.
+        let fallback = name.hasPrefix("errorstat_") ? "0" : nil
+        return try (redis.info()[name] ?? fallback).flatMap(Double.init)
     }
 
     /// The percentage of 8 users (each from a loopback address of its own, as real users' machines) whose 10

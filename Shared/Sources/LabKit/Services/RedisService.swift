@@ -133,10 +133,23 @@ public struct RedisService: LabService {
 
     /// The fields of `INFO` (`evicted_keys` → `0`), for the checks.
     public func info() throws -> [String: String] {
+        Self.fields(ofInfo: try self.command(["INFO"]))
+    }
+
+    /// `INFO`'s `name:value` lines as a dictionary. An error count (`errorstat_OOM:count=7`) is kept as its
+    /// number (`errorstat_OOM` → `7`), so that a check can count one kind of error: `total_error_replies` also
+    /// counts the NOSCRIPT replies a fresh Redis gives each script's first EVALSHA, which are no fault (the client
+    /// sends the script once more) but were read as a full cache on a slower machine.
+    public static func fields(ofInfo text: String) -> [String: String] {
         var fields: [String: String] = [:]
-        for line in try self.command(["INFO"]).split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
+        for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            fields[String(line[..<colon])] = String(line[line.index(after: colon)...])
+            let name = String(line[..<colon])
+            var value = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+            if name.hasPrefix("errorstat_"), value.hasPrefix("count=") {
+                value = String(value.dropFirst("count=".count).prefix { $0.isNumber })
+            }
+            fields[name] = value
         }
         return fields
     }
