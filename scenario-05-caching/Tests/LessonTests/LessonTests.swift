@@ -98,7 +98,13 @@ struct LessonTests {
         // arriving meanwhile wait for, which is the p99 (measured 962 ms on a machine 2.8 times slower; within
         // the target on a learner's). What the short TTL shows is the coalescing, above and below.
         #expect(fixedShortTTL.result.totals.successRate >= 99.9, "\(fixedShortTTL.result.totals.successRate)%")
-        #expect(noCoalescing.result.totals.latency.p99 > 2 * fixedShortTTL.result.totals.latency.p99, "the spike every expiry shows in p99")
+        // Without coalescing, every expiry's stampede fills the pool: the requests behind it wait (the p99) and, when
+        // the aggregates are slow enough, give up (503 or no answer). Which one shows depends on the machine: on one
+        // 2.9 times slower, 503, 533 and 642 requests failed in three runs, and the p99s were 2.1 s against the
+        // coalescing run's 1.1 s (a ratio of 2 alone failed twice there). With coalescing, none fail (above).
+        let stampedeErrors = noCoalescing.result.totals.errors
+        let spike = noCoalescing.result.totals.latency.p99 / max(1, fixedShortTTL.result.totals.latency.p99)
+        #expect(stampedeErrors > 50 || spike > 2, "the stampede every expiry: \(stampedeErrors) errors or no answer, p99 \(spike)x")
 
         // Fixed (server-fixed with redis.fixed.conf: `maxmemory-policy allkeys-lru`): every target, not one stale
         // answer, one aggregate per expiry (two at most, allowing a slow one), and the check passes.
@@ -231,7 +237,7 @@ struct LessonTests {
             info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("errorstat_OOM:count=") }
             .flatMap { Int($0.dropFirst("errorstat_OOM:count=".count).prefix { $0.isNumber }) } ?? 0
         let calls = try await lesson.database.strings(
-            "SELECT coalesce(sum(calls), 0)::text FROM pg_stat_statements WHERE query LIKE '%sum(quantity)%' AND query NOT LIKE '%pg_stat_statements%'",
+            "SELECT coalesce(sum(calls), 0)::text FROM pg_stat_statements WHERE query LIKE '%sum(quantity)%' AND query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE '%pg_stat_activity%'",
             on: lesson.scenario
         )
         return Run(label: label, result: result, trendingQueries: Int(calls.first ?? "0") ?? 0, refusedForMemory: refused)
