@@ -51,5 +51,4 @@ for n in "${scenarios[@]}"; do
   ./lab check "$n" 2>&1 | sed -n '/^Targets/,$p' | grep -E "✓|✗|⚠|PASS|NOT YET" || true
   ./lab stop "$n" >/dev/null 2>&1 || true
   restore
-  config=""
 done
